@@ -4,7 +4,7 @@
 
 /* Length of the well-formed sequence starting at s (1..4), or 0 if the
  * bytes there are not one. */
-static size_t seq_len(const unsigned char *s, size_t n)
+size_t utf8_seq_len(const unsigned char *s, size_t n)
 {
 	unsigned char c = s[0];
 	if (c < 0x80)
@@ -43,7 +43,7 @@ bool utf8_valid(const char *s, size_t n)
 			i++;
 			continue;
 		}
-		size_t l = seq_len(p + i, n - i);
+		size_t l = utf8_seq_len(p + i, n - i);
 		if (!l)
 			return false;
 		i += l;
@@ -61,7 +61,7 @@ size_t utf8_sanitize(struct buf *out, const char *s, size_t n)
 			i++;
 			continue;
 		}
-		size_t l = seq_len(p + i, n - i);
+		size_t l = utf8_seq_len(p + i, n - i);
 		if (l) {
 			i += l;
 			continue;

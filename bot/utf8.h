@@ -8,6 +8,8 @@
 
 #include "buf.h"
 
+/* Length (1..4) of the well-formed sequence at s[0..n), 0 if ill-formed. */
+size_t utf8_seq_len(const unsigned char *s, size_t n);
 /* True if s[0..n) is well-formed UTF-8 (no overlongs, surrogates or code
  * points past U+10FFFF). */
 bool utf8_valid(const char *s, size_t n);

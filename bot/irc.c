@@ -1,0 +1,1251 @@
+#include "irc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "clock.h"
+#include "ircqueue.h"
+#include "ircusers.h"
+#include "log.h"
+#include "mem.h"
+
+#define CHAT_QUEUE_MAX 2000 /* chat lines kept while the server is away */
+#define WHOX_TOKEN "742"
+#define REJOIN_DELAY_MS 5000
+#define NICK_REGAIN_MS 60000
+#define REGISTRATION_TIMEOUT_MS 60000
+#define MAX_BATCHES 16
+
+struct irc_channel {
+	char *name;   /* as configured */
+	char *folded;
+	bool joined;
+	int64_t rejoin_at; /* 0: none pending */
+};
+
+struct irc_batch {
+	char *ref;
+	bool history;
+};
+
+struct irc {
+	struct irc_callbacks cb;
+	char *network, *want_nick, *username, *realname, *sasl_account, *sasl_password;
+	struct irc_channel chans[IRC_MAX_CHANNELS];
+	size_t n_chans;
+	int ping_ms;
+
+	/* per connection */
+	bool connected, registered, cap_ls_done, cap_end_sent, sasl_active;
+	int64_t connected_at, last_rx, ping_sent, last_nick_try;
+	bool ping_out;
+	char ping_token[32];
+	char *nick, *self_user, *self_host;
+	int nick_tries;
+	unsigned caps;
+	char *sasl_mechs; /* from "sasl=PLAIN,..." or NULL */
+	struct buf cap_ls;  /* accumulated multi-line CAP LS */
+	enum ircmsg_casemapping cm;
+	char prefix_modes[16], prefix_chars[16];
+	char chantypes[8];
+	char *chanmodes[4]; /* type A, B, C, D */
+	bool whox, bot_mode;
+	struct irc_batch batches[MAX_BATCHES];
+	struct ircusers users;
+
+	struct ircqueue urgent; /* protocol lines: dropped on disconnect */
+	struct ircqueue chat;   /* PRIVMSG/NOTICE: kept across reconnects */
+	struct ircqueue_line *peeked;
+	bool peeked_urgent;
+
+	struct irc_stats stats;
+	struct buf text, line;
+};
+
+static const struct {
+	const char *name;
+	enum irc_cap cap;
+} wanted_caps[] = {
+	{"sasl", IRC_CAP_SASL},
+	{"server-time", IRC_CAP_SERVER_TIME},
+	{"message-tags", IRC_CAP_MESSAGE_TAGS},
+	{"account-tag", IRC_CAP_ACCOUNT_TAG},
+	{"extended-join", IRC_CAP_EXTENDED_JOIN},
+	{"account-notify", IRC_CAP_ACCOUNT_NOTIFY},
+	{"echo-message", IRC_CAP_ECHO_MESSAGE},
+	{"batch", IRC_CAP_BATCH},
+	{"multi-prefix", IRC_CAP_MULTI_PREFIX},
+	{"cap-notify", IRC_CAP_CAP_NOTIFY},
+};
+
+#define N_WANTED (sizeof wanted_caps / sizeof wanted_caps[0])
+
+static void set_str(char **dst, const char *src)
+{
+	free(*dst);
+	*dst = mem_strdup_opt(src);
+}
+
+/* ---- sending ---------------------------------------------------------- */
+
+/* Queues a built line. hold: folded channel a chat line waits for. */
+static void queue_line(struct irc *irc, bool urgent, const char *line, size_t len, const char *hold)
+{
+	if (urgent) {
+		ircqueue_push(&irc->urgent, line, len, NULL);
+	} else {
+		if (irc->chat.count >= CHAT_QUEUE_MAX) {
+			log_warn("irc[%s]: outgoing chat queue full (%d lines); dropping the oldest",
+				 irc->network, CHAT_QUEUE_MAX);
+			if (irc->peeked == irc->chat.head)
+				irc->peeked = NULL;
+			ircqueue_drop_oldest(&irc->chat);
+		}
+		ircqueue_push(&irc->chat, line, len, hold);
+	}
+	if (irc->connected && irc->cb.want_write)
+		irc->cb.want_write(irc->cb.ud);
+}
+
+int irc_send_command(struct irc *irc, bool urgent, const char *command,
+		     const char *const *params, size_t n_params)
+{
+	buf_clear(&irc->line);
+	if (ircmsg_build(&irc->line, NULL, 0, command, params, n_params) != 0)
+		return -1;
+	queue_line(irc, urgent, irc->line.p, irc->line.len, NULL);
+	return 0;
+}
+
+static void sendf(struct irc *irc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Queues an urgent protocol line built from a format (callers pass only
+ * validated pieces: nicks and channels from config or from the server). */
+static void sendf(struct irc *irc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	buf_clear(&irc->line);
+	buf_vprintf(&irc->line, fmt, ap);
+	va_end(ap);
+	if (strpbrk(irc->line.p, "\r\n") || irc->line.len > 510) {
+		log_error("irc[%s]: refusing to send a malformed line", irc->network);
+		return;
+	}
+	queue_line(irc, true, irc->line.p, irc->line.len, NULL);
+}
+
+static bool is_channel(const struct irc *irc, const char *target)
+{
+	return target && *target && strchr(irc->chantypes, *target);
+}
+
+static int channel_index(const struct irc *irc, const char *name)
+{
+	for (size_t i = 0; i < irc->n_chans; i++)
+		if (ircmsg_caseeq(irc->chans[i].name, name, irc->cm))
+			return (int)i;
+	return -1;
+}
+
+static bool chan_ready(void *ud, const char *hold)
+{
+	struct irc *irc = ud;
+	int c = channel_index(irc, hold);
+	return c >= 0 && irc->chans[c].joined;
+}
+
+struct split_ctx {
+	struct irc *irc;
+	const char *command, *target, *hold;
+	int lines;
+};
+
+static void send_chunk(void *ud, const char *s, size_t n)
+{
+	struct split_ctx *x = ud;
+	struct buf *l = &x->irc->line;
+	buf_clear(l);
+	buf_printf(l, "%s %s :", x->command, x->target);
+	buf_add(l, s, n);
+	queue_line(x->irc, false, l->p, l->len, x->hold);
+	x->lines++;
+}
+
+/* Bytes of text that fit in one relayed line to target. */
+static size_t text_budget(const struct irc *irc, const char *command, const char *target)
+{
+	size_t nick = strlen(irc->nick ? irc->nick : irc->want_nick);
+	size_t user = irc->self_user ? strlen(irc->self_user) : 11;
+	size_t host = irc->self_host ? strlen(irc->self_host) : 63;
+	/* ":nick!user@host COMMAND target :text" within 510 bytes */
+	size_t overhead = 1 + nick + 1 + user + 1 + host + 1 + strlen(command) + 1 + strlen(target) + 2;
+	return overhead < 510 - 32 ? 510 - overhead : 32;
+}
+
+static int send_text(struct irc *irc, const char *command, const char *target, const char *text)
+{
+	if (!target || !*target || strpbrk(target, " \r\n,") || *target == ':' || !text)
+		return -1;
+	char hold[256] = "";
+	if (is_channel(irc, target)) {
+		if (strlen(target) >= sizeof hold)
+			return -1;
+		strcpy(hold, target);
+		ircmsg_casefold(hold, irc->cm);
+	}
+	struct split_ctx x = {irc, command, target, *hold ? hold : NULL, 0};
+	ircmsg_split(text, text_budget(irc, command, target), send_chunk, &x);
+	return x.lines;
+}
+
+int irc_privmsg(struct irc *irc, const char *target, const char *text)
+{
+	return send_text(irc, "PRIVMSG", target, text);
+}
+
+int irc_notice(struct irc *irc, const char *target, const char *text)
+{
+	return send_text(irc, "NOTICE", target, text);
+}
+
+const char *irc_peek_line(struct irc *irc, size_t *len)
+{
+	if (!irc->connected)
+		return NULL;
+	struct ircqueue_line *l = irc->urgent.head;
+	irc->peeked_urgent = l != NULL;
+	if (!l && irc->registered)
+		l = ircqueue_first_ready(&irc->chat, chan_ready, irc);
+	irc->peeked = l;
+	if (!l)
+		return NULL;
+	*len = l->len;
+	return l->text;
+}
+
+static void emit(struct irc *irc, struct event *ev);
+
+/* Without echo-message the bot records its own lines as it sends them. */
+static void record_own_line(struct irc *irc, const char *text, size_t len, int64_t now)
+{
+	char *copy = mem_strndup(text, len);
+	struct ircmsg m;
+	if (ircmsg_parse(copy, len, &m) == IRCMSG_OK && m.n_params == 2 &&
+	    (strcmp(m.command, "PRIVMSG") == 0 || strcmp(m.command, "NOTICE") == 0) &&
+	    m.params[1][0] != '\001') {
+		buf_clear(&irc->text);
+		ircmsg_clean_text(&irc->text, m.params[1], strlen(m.params[1]));
+		struct event ev = {
+			.kind = strcmp(m.command, "NOTICE") == 0 ? EVENT_NOTICE : EVENT_MESSAGE,
+			.flags = EVENT_F_SELF | EVENT_F_LOCAL_TIME |
+				 (is_channel(irc, m.params[0]) ? 0 : EVENT_F_PRIVATE),
+			.room = m.params[0],
+			.nick = irc->nick,
+			.account = irc->sasl_account,
+			.text = buf_str(&irc->text),
+			.ts_ms = now,
+		};
+		emit(irc, &ev);
+	}
+	free(copy);
+}
+
+void irc_pop_line(struct irc *irc, int64_t now_ms)
+{
+	struct ircqueue_line *l = irc->peeked;
+	if (!l)
+		return;
+	irc->peeked = NULL;
+	irc->stats.lines_out++;
+	if (!irc->peeked_urgent && !(irc->caps & IRC_CAP_ECHO_MESSAGE))
+		record_own_line(irc, l->text, l->len, now_ms);
+	ircqueue_remove(irc->peeked_urgent ? &irc->urgent : &irc->chat, l);
+}
+
+size_t irc_queued(const struct irc *irc)
+{
+	return irc->urgent.count + irc->chat.count;
+}
+
+/* ---- lifecycle -------------------------------------------------------- */
+
+static void reset_isupport(struct irc *irc)
+{
+	irc->cm = IRCMSG_CASE_RFC1459;
+	strcpy(irc->prefix_modes, "ov");
+	strcpy(irc->prefix_chars, "@+");
+	strcpy(irc->chantypes, "#&");
+	for (int i = 0; i < 4; i++)
+		set_str(&irc->chanmodes[i], (const char *[]){"beI", "k", "l", "imnpst"}[i]);
+	irc->whox = irc->bot_mode = false;
+}
+
+struct irc *irc_new(const struct irc_options *opt, const struct irc_callbacks *cb)
+{
+	struct irc *irc = mem_calloc(1, sizeof *irc);
+	irc->cb = *cb;
+	irc->network = mem_strdup(opt->network);
+	irc->want_nick = mem_strdup(opt->nick);
+	irc->username = mem_strdup(opt->username ? opt->username : opt->nick);
+	irc->realname = mem_strdup(opt->realname ? opt->realname : "rounds");
+	irc->sasl_account = mem_strdup_opt(opt->sasl_account);
+	irc->sasl_password = mem_strdup_opt(opt->sasl_password);
+	irc->ping_ms = opt->ping_ms > 0 ? opt->ping_ms : 60000;
+	reset_isupport(irc);
+	for (size_t i = 0; i < opt->n_channels && i < IRC_MAX_CHANNELS; i++) {
+		irc->chans[i].name = mem_strdup(opt->channels[i]);
+		irc->chans[i].folded = ircmsg_casefold(mem_strdup(opt->channels[i]), irc->cm);
+		irc->n_chans++;
+	}
+	if (opt->n_channels > IRC_MAX_CHANNELS)
+		log_error("irc[%s]: only the first %d channels are joined", irc->network, IRC_MAX_CHANNELS);
+	ircusers_init(&irc->users, irc->cm);
+	irc->stats.lag_ms = -1;
+	return irc;
+}
+
+static void clear_batches(struct irc *irc)
+{
+	for (int i = 0; i < MAX_BATCHES; i++) {
+		free(irc->batches[i].ref);
+		irc->batches[i].ref = NULL;
+	}
+}
+
+void irc_disconnected(struct irc *irc)
+{
+	irc->connected = irc->registered = irc->cap_ls_done = irc->cap_end_sent = false;
+	irc->sasl_active = irc->ping_out = false;
+	irc->caps = 0;
+	irc->peeked = NULL;
+	ircqueue_clear(&irc->urgent);
+	ircusers_clear(&irc->users);
+	for (size_t i = 0; i < irc->n_chans; i++) {
+		irc->chans[i].joined = false;
+		irc->chans[i].rejoin_at = 0;
+	}
+	clear_batches(irc);
+	set_str(&irc->sasl_mechs, NULL);
+	set_str(&irc->self_user, NULL);
+	set_str(&irc->self_host, NULL);
+	buf_clear(&irc->cap_ls);
+}
+
+void irc_free(struct irc *irc)
+{
+	if (!irc)
+		return;
+	irc_disconnected(irc);
+	ircqueue_clear(&irc->chat);
+	for (size_t i = 0; i < irc->n_chans; i++) {
+		free(irc->chans[i].name);
+		free(irc->chans[i].folded);
+	}
+	for (int i = 0; i < 4; i++)
+		free(irc->chanmodes[i]);
+	free(irc->network);
+	free(irc->want_nick);
+	free(irc->username);
+	free(irc->realname);
+	free(irc->sasl_account);
+	if (irc->sasl_password)
+		memset(irc->sasl_password, 0, strlen(irc->sasl_password));
+	free(irc->sasl_password);
+	free(irc->nick);
+	buf_free(&irc->cap_ls);
+	buf_free(&irc->text);
+	buf_free(&irc->line);
+	free(irc);
+}
+
+void irc_connected(struct irc *irc, int64_t now_ms)
+{
+	irc_disconnected(irc);
+	reset_isupport(irc);
+	ircusers_set_casemapping(&irc->users, irc->cm);
+	irc->connected = true;
+	irc->connected_at = irc->last_rx = now_ms;
+	irc->nick_tries = 0;
+	set_str(&irc->nick, irc->want_nick);
+	sendf(irc, "CAP LS 302");
+	sendf(irc, "NICK %s", irc->want_nick);
+	sendf(irc, "USER %s 0 * :%s", irc->username, irc->realname);
+}
+
+/* ---- events ----------------------------------------------------------- */
+
+static void emit(struct irc *irc, struct event *ev)
+{
+	ev->network = irc->network;
+	irc->stats.events++;
+	if (irc->cb.event)
+		irc->cb.event(irc->cb.ud, ev);
+}
+
+static bool is_self(const struct irc *irc, const char *nick)
+{
+	return nick && irc->nick && ircmsg_caseeq(nick, irc->nick, irc->cm);
+}
+
+static int64_t msg_time(const struct ircmsg *m, int64_t now, unsigned *flags)
+{
+	const char *t = ircmsg_tag(m, "time");
+	int64_t ts = t ? clock_parse_iso(t) : -1;
+	if (ts >= 0)
+		return ts;
+	*flags |= EVENT_F_LOCAL_TIME;
+	return now;
+}
+
+static bool in_history_batch(const struct irc *irc, const struct ircmsg *m)
+{
+	const char *ref = ircmsg_tag(m, "batch");
+	if (!ref)
+		return false;
+	for (int i = 0; i < MAX_BATCHES; i++)
+		if (irc->batches[i].ref && strcmp(irc->batches[i].ref, ref) == 0)
+			return irc->batches[i].history;
+	return false;
+}
+
+/* Account of the sender of m: the account tag is authoritative when the
+ * cap is on; otherwise what was tracked. */
+static const char *sender_account(struct irc *irc, const struct ircmsg *m)
+{
+	struct ircuser *u = ircusers_get(&irc->users, m->nick);
+	if (irc->caps & IRC_CAP_ACCOUNT_TAG) {
+		const char *a = ircmsg_tag(m, "account");
+		if (u)
+			ircusers_set_account(u, a);
+		return a && *a ? a : NULL;
+	}
+	return u ? u->account : NULL;
+}
+
+static void ctcp_reply(struct irc *irc, const char *to, const char *cmd, const char *arg)
+{
+	char text[300];
+	if (strcasecmp(cmd, "VERSION") == 0)
+		snprintf(text, sizeof text, "\001VERSION rounds (chat moderator bot)\001");
+	else if (strcasecmp(cmd, "PING") == 0 && arg && strlen(arg) < 200)
+		snprintf(text, sizeof text, "\001PING %s\001", arg);
+	else
+		return;
+	send_text(irc, "NOTICE", to, text);
+}
+
+static void on_message(struct irc *irc, struct ircmsg *m, int64_t now, enum event_kind kind)
+{
+	if (m->n_params < 2 || !m->nick || !m->user)
+		return; /* server notices during registration and the like */
+	const char *target = m->params[0];
+	char *text = (char *)m->params[1];
+	/* STATUSMSG ("@#chan") goes to the channel */
+	while (*target && strchr(irc->prefix_chars, *target) && is_channel(irc, target + 1))
+		target++;
+	bool chan = is_channel(irc, target), self = is_self(irc, m->nick);
+	unsigned flags = (self ? EVENT_F_SELF : 0) | (chan ? 0 : EVENT_F_PRIVATE);
+	if (in_history_batch(irc, m))
+		flags |= EVENT_F_REPLAY;
+	size_t tlen = strlen(text);
+	if (text[0] == '\001') {
+		char *body = text + 1, *end = strchr(body, '\001');
+		if (end)
+			*end = '\0';
+		char *arg = strchr(body, ' ');
+		if (arg)
+			*arg++ = '\0';
+		if (strcmp(body, "ACTION") != 0) {
+			if (kind == EVENT_MESSAGE && !self && !(flags & EVENT_F_REPLAY))
+				ctcp_reply(irc, m->nick, body, arg);
+			return;
+		}
+		kind = EVENT_ACTION;
+		text = arg ? arg : body + strlen(body);
+		tlen = strlen(text);
+	}
+	buf_clear(&irc->text);
+	ircmsg_clean_text(&irc->text, text, tlen);
+	int c = chan ? channel_index(irc, target) : -1;
+	if (c >= 0) {
+		struct ircuser *u = ircusers_get(&irc->users, m->nick);
+		if (u && (u->op & (1u << c)))
+			flags |= EVENT_F_OP;
+		target = irc->chans[c].name; /* the configured spelling */
+	}
+	const char *reply = ircmsg_tag(m, "+draft/reply");
+	if (!reply)
+		reply = ircmsg_tag(m, "+reply");
+	struct event ev = {
+		.kind = kind,
+		.room = chan ? target : (self ? target : m->nick),
+		.nick = m->nick,
+		.account = self ? irc->sasl_account : sender_account(irc, m),
+		.text = buf_str(&irc->text),
+		.msgid = ircmsg_tag(m, "msgid"),
+		.reply_to = reply && *reply ? reply : NULL,
+	};
+	ev.ts_ms = msg_time(m, now, &flags);
+	ev.flags = flags;
+	emit(irc, &ev);
+}
+
+static void on_privmsg(struct irc *irc, struct ircmsg *m, int64_t now)
+{
+	on_message(irc, m, now, EVENT_MESSAGE);
+}
+
+static void on_notice(struct irc *irc, struct ircmsg *m, int64_t now)
+{
+	on_message(irc, m, now, EVENT_NOTICE);
+}
+
+/* Emits a simple membership event for one channel. */
+static void emit_member(struct irc *irc, const struct ircmsg *m, int64_t now, enum event_kind kind,
+			const char *room, const char *account, const char *text, const char *target)
+{
+	unsigned flags = is_self(irc, m->nick) ? EVENT_F_SELF : 0;
+	if (text) {
+		buf_clear(&irc->text);
+		ircmsg_clean_text(&irc->text, text, strlen(text));
+		text = buf_str(&irc->text);
+	}
+	struct event ev = {
+		.kind = kind, .room = room, .nick = m->nick, .account = account,
+		.text = text, .target = target, .msgid = ircmsg_tag(m, "msgid"),
+	};
+	ev.ts_ms = msg_time(m, now, &flags);
+	ev.flags = flags;
+	emit(irc, &ev);
+}
+
+static void on_join(struct irc *irc, struct ircmsg *m, int64_t now)
+{
+	if (m->n_params < 1 || !m->nick)
+		return;
+	const char *chan = m->params[0];
+	int c = channel_index(irc, chan);
+	const char *account = NULL;
+	if ((irc->caps & IRC_CAP_EXTENDED_JOIN) && m->n_params >= 2 && strcmp(m->params[1], "*") != 0)
+		account = m->params[1];
+	if (is_self(irc, m->nick)) {
+		if (m->user)
+			set_str(&irc->self_user, m->user);
+		if (m->host)
+			set_str(&irc->self_host, m->host);
+		if (c < 0) {
+			log_warn("irc[%s]: joined %s, which is not configured; leaving", irc->network, chan);
+			sendf(irc, "PART %s :not configured here", chan);
+			return;
+		}
+		irc->chans[c].joined = true;
+		irc->chans[c].rejoin_at = 0;
+		ircusers_clear_channel(&irc->users, (unsigned)c);
+		log_info("irc[%s]: joined %s", irc->network, irc->chans[c].name);
+		if (irc->whox)
+			sendf(irc, "WHO %s %%tcnfa," WHOX_TOKEN, irc->chans[c].name);
+		if (irc->cb.want_write)
+			irc->cb.want_write(irc->cb.ud); /* held chat lines may go now */
+		account = irc->sasl_account;
+	} else if (c >= 0) {
+		struct ircuser *u = ircusers_add(&irc->users, m->nick);
+		if (u) {
+			u->present |= 1u << c;
+			u->op &= ~(1u << c);
+			if (irc->caps & IRC_CAP_EXTENDED_JOIN)
+				ircusers_set_account(u, account);
+			else
+				account = u->account;
+		}
+	}
+	if (c >= 0)
+		emit_member(irc, m, now, EVENT_JOIN, irc->chans[c].name, account, NULL, NULL);
+}
+
+static void on_part(struct irc *irc, struct ircmsg *m, int64_t now)
+{
+	if (m->n_params < 1 || !m->nick)
+		return;
+	int c = channel_index(irc, m->params[0]);
+	if (c < 0)
+		return;
+	struct ircuser *u = ircusers_get(&irc->users, m->nick);
+	const char *account = u ? u->account : NULL;
+	char *acct = mem_strdup_opt(account);
+	emit_member(irc, m, now, EVENT_PART, irc->chans[c].name, acct, ircmsg_param(m, 1), NULL);
+	free(acct);
+	if (is_self(irc, m->nick)) {
+		irc->chans[c].joined = false;
+		ircusers_clear_channel(&irc->users, (unsigned)c);
+	} else {
+		ircusers_leave(&irc->users, m->nick, (unsigned)c);
+	}
+}
+
+static void on_quit(struct irc *irc, struct ircmsg *m, int64_t now)
+{
+	if (!m->nick)
+		return;
+	struct ircuser *u = ircusers_get(&irc->users, m->nick);
+	if (!u)
+		return;
+	uint32_t present = u->present;
+	char *acct = mem_strdup_opt(u->account);
+	for (size_t c = 0; c < irc->n_chans; c++)
+		if (present & (1u << c))
+			emit_member(irc, m, now, EVENT_QUIT, irc->chans[c].name, acct, ircmsg_param(m, 0), NULL);
+	free(acct);
+	ircusers_remove(&irc->users, m->nick);
+}
+
+static void on_nick(struct irc *irc, struct ircmsg *m, int64_t now)
+{
+	if (m->n_params < 1 || !m->nick)
+		return;
+	const char *new_nick = m->params[0];
+	if (is_self(irc, m->nick)) {
+		log_info("irc[%s]: now known as %s", irc->network, new_nick);
+		set_str(&irc->nick, new_nick);
+	}
+	struct ircuser *u = ircusers_get(&irc->users, m->nick);
+	if (u) {
+		uint32_t present = u->present;
+		char *acct = mem_strdup_opt(u->account);
+		for (size_t c = 0; c < irc->n_chans; c++)
+			if (present & (1u << c))
+				emit_member(irc, m, now, EVENT_NICK, irc->chans[c].name, acct, NULL, new_nick);
+		free(acct);
+		ircusers_rename(&irc->users, m->nick, new_nick);
+	}
+}
+
+static void on_kick(struct irc *irc, struct ircmsg *m, int64_t now)
+{
+	if (m->n_params < 2 || !m->nick)
+		return;
+	int c = channel_index(irc, m->params[0]);
+	if (c < 0)
+		return;
+	const char *victim = m->params[1];
+	emit_member(irc, m, now, EVENT_KICK, irc->chans[c].name, NULL, ircmsg_param(m, 2), victim);
+	if (is_self(irc, victim)) {
+		log_warn("irc[%s]: kicked from %s by %s; rejoining in %d s", irc->network,
+			 irc->chans[c].name, m->nick, REJOIN_DELAY_MS / 1000);
+		irc->chans[c].joined = false;
+		irc->chans[c].rejoin_at = now + REJOIN_DELAY_MS;
+		ircusers_clear_channel(&irc->users, (unsigned)c);
+	} else {
+		ircusers_leave(&irc->users, victim, (unsigned)c);
+	}
+}
+
+static void on_topic(struct irc *irc, struct ircmsg *m, int64_t now)
+{
+	if (m->n_params < 2 || !m->nick)
+		return;
+	int c = channel_index(irc, m->params[0]);
+	if (c >= 0)
+		emit_member(irc, m, now, EVENT_TOPIC, irc->chans[c].name, NULL, m->params[1], NULL);
+}
+
+/* Does mode letter take a parameter when set (adding) or unset? */
+static bool mode_has_param(const struct irc *irc, char mode, bool adding)
+{
+	if (strchr(irc->prefix_modes, mode) || strchr(irc->chanmodes[0], mode) ||
+	    strchr(irc->chanmodes[1], mode))
+		return true;
+	return adding && strchr(irc->chanmodes[2], mode);
+}
+
+/* Is mode letter operator status or above (by its place in PREFIX)? */
+static bool mode_is_op(const struct irc *irc, char mode)
+{
+	const char *p = strchr(irc->prefix_modes, mode), *o = strchr(irc->prefix_modes, 'o');
+	return p && (o ? p <= o : mode == 'o');
+}
+
+static void on_mode(struct irc *irc, struct ircmsg *m, int64_t now)
+{
+	if (m->n_params < 2)
+		return;
+	int c = channel_index(irc, m->params[0]);
+	if (c < 0)
+		return;
+	bool adding = true;
+	size_t arg = 2;
+	for (const char *p = m->params[1]; *p; p++) {
+		if (*p == '+' || *p == '-') {
+			adding = *p == '+';
+			continue;
+		}
+		const char *param = NULL;
+		if (mode_has_param(irc, *p, adding) && arg < m->n_params)
+			param = m->params[arg++];
+		if (!param || !strchr(irc->prefix_modes, *p) || !mode_is_op(irc, *p))
+			continue;
+		struct ircuser *u = ircusers_get(&irc->users, param);
+		if (!u)
+			continue;
+		if (adding)
+			u->op |= 1u << c;
+		else
+			u->op &= ~(1u << c); /* multi-prefix: a lost +o with +a kept is rare */
+	}
+}
+
+static void on_account(struct irc *irc, struct ircmsg *m, int64_t now)
+{
+	if (m->n_params < 1 || !m->nick)
+		return;
+	struct ircuser *u = ircusers_get(&irc->users, m->nick);
+	if (u)
+		ircusers_set_account(u, strcmp(m->params[0], "*") == 0 ? NULL : m->params[0]);
+}
+
+/* Strips status prefixes off a NAMES/WHO entry; sets *op. */
+static const char *strip_prefixes(const struct irc *irc, const char *s, bool *op)
+{
+	*op = false;
+	for (; *s && strchr(irc->prefix_chars, *s); s++) {
+		const char *pc = strchr(irc->prefix_chars, *s);
+		size_t idx = (size_t)(pc - irc->prefix_chars);
+		if (idx < strlen(irc->prefix_modes) && mode_is_op(irc, irc->prefix_modes[idx]))
+			*op = true;
+	}
+	return s;
+}
+
+static void on_names(struct irc *irc, struct ircmsg *m, int64_t now)
+{
+	if (m->n_params < 4)
+		return;
+	int c = channel_index(irc, m->params[2]);
+	if (c < 0)
+		return;
+	char *list = (char *)m->params[3], *save = NULL;
+	for (char *tok = strtok_r(list, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		bool op;
+		char *nick = (char *)strip_prefixes(irc, tok, &op);
+		char *bang = strchr(nick, '!'); /* userhost-in-names, if a server sends it anyway */
+		if (bang)
+			*bang = '\0';
+		if (!*nick)
+			continue;
+		struct ircuser *u = ircusers_add(&irc->users, nick);
+		if (!u)
+			continue;
+		u->present |= 1u << c;
+		if (op)
+			u->op |= 1u << c;
+		else
+			u->op &= ~(1u << c);
+	}
+}
+
+static void on_whox(struct irc *irc, struct ircmsg *m, int64_t now)
+{
+	/* "354 me 742 #chan nick flags account" for our %tcnfa request */
+	if (m->n_params < 6 || strcmp(m->params[1], WHOX_TOKEN) != 0)
+		return;
+	int c = channel_index(irc, m->params[2]);
+	struct ircuser *u = c >= 0 ? ircusers_get(&irc->users, m->params[3]) : NULL;
+	if (!u)
+		return;
+	ircusers_set_account(u, strcmp(m->params[5], "0") == 0 ? NULL : m->params[5]);
+	bool op = false;
+	for (const char *f = m->params[4]; *f; f++) {
+		const char *pc = strchr(irc->prefix_chars, *f);
+		if (pc) {
+			bool o;
+			char one[2] = {*f, 0};
+			strip_prefixes(irc, one, &o);
+			op |= o;
+		}
+	}
+	if (op)
+		u->op |= 1u << c;
+}
+
+/* ---- registration ----------------------------------------------------- */
+
+static void join_channels(struct irc *irc)
+{
+	for (size_t i = 0; i < irc->n_chans; i++)
+		if (!irc->chans[i].joined)
+			sendf(irc, "JOIN %s", irc->chans[i].name);
+}
+
+static void on_welcome(struct irc *irc, struct ircmsg *m, int64_t now)
+{
+	if (m->n_params >= 1)
+		set_str(&irc->nick, m->params[0]);
+	irc->registered = true;
+	irc->stats.registrations++;
+	irc->last_nick_try = now;
+	log_info("irc[%s]: registered as %s (caps:%s%s%s%s%s%s)", irc->network, irc->nick,
+		 irc->caps & IRC_CAP_SASL ? " sasl" : "",
+		 irc->caps & IRC_CAP_SERVER_TIME ? " server-time" : "",
+		 irc->caps & IRC_CAP_ACCOUNT_TAG ? " account-tag" : "",
+		 irc->caps & IRC_CAP_EXTENDED_JOIN ? " extended-join" : "",
+		 irc->caps & IRC_CAP_ECHO_MESSAGE ? " echo-message" : "",
+		 irc->caps & IRC_CAP_BATCH ? " batch" : "");
+	if (!(irc->caps & (IRC_CAP_ACCOUNT_TAG | IRC_CAP_EXTENDED_JOIN | IRC_CAP_ACCOUNT_NOTIFY)))
+		log_warn("irc[%s]: the server offers no account tracking (account-tag, extended-join, "
+			 "account-notify): moderators can only be recognised as channel operators",
+			 irc->network);
+	join_channels(irc);
+	if (irc->cb.registered)
+		irc->cb.registered(irc->cb.ud);
+	if (irc->cb.want_write)
+		irc->cb.want_write(irc->cb.ud);
+}
+
+static void on_isupport(struct irc *irc, struct ircmsg *m, int64_t now)
+{
+	for (size_t i = 1; i + 1 < m->n_params; i++) {
+		const char *tok = m->params[i], *eq = strchr(tok, '=');
+		size_t klen = eq ? (size_t)(eq - tok) : strlen(tok);
+		const char *v = eq ? eq + 1 : "";
+#define KEY(k) (klen == sizeof(k) - 1 && strncmp(tok, k, klen) == 0)
+		if (KEY("CASEMAPPING")) {
+			irc->cm = ircmsg_casemapping_parse(v);
+			ircusers_set_casemapping(&irc->users, irc->cm);
+		} else if (KEY("PREFIX") && v[0] == '(') {
+			const char *close = strchr(v, ')');
+			size_t n = close ? (size_t)(close - v - 1) : 0;
+			if (close && n < sizeof irc->prefix_modes && strlen(close + 1) == n) {
+				memcpy(irc->prefix_modes, v + 1, n);
+				irc->prefix_modes[n] = '\0';
+				memcpy(irc->prefix_chars, close + 1, n + 1);
+			}
+		} else if (KEY("CHANTYPES") && strlen(v) < sizeof irc->chantypes) {
+			strcpy(irc->chantypes, v);
+		} else if (KEY("CHANMODES")) {
+			char *copy = mem_strdup(v), *save = NULL, *t = copy;
+			for (int k = 0; k < 4; k++) {
+				char *part = strsep(&t, ",");
+				set_str(&irc->chanmodes[k], part ? part : "");
+			}
+			(void)save;
+			free(copy);
+		} else if (KEY("WHOX")) {
+			irc->whox = true;
+		} else if (KEY("BOT") && *v) {
+			irc->bot_mode = true;
+			if (irc->nick && strlen(v) == 1)
+				sendf(irc, "MODE %s +%s", irc->nick, v); /* mark ourselves as a bot */
+		}
+#undef KEY
+	}
+}
+
+static void try_other_nick(struct irc *irc)
+{
+	char alt[64];
+	irc->nick_tries++;
+	if (irc->nick_tries <= 2)
+		snprintf(alt, sizeof alt, "%.28s%s", irc->want_nick, irc->nick_tries == 1 ? "_" : "__");
+	else
+		snprintf(alt, sizeof alt, "%.24s%u", irc->want_nick, (unsigned)(rand() % 10000));
+	log_warn("irc[%s]: nick %s is taken; trying %s", irc->network, irc->nick, alt);
+	set_str(&irc->nick, alt);
+	sendf(irc, "NICK %s", alt);
+}
+
+static void on_nick_error(struct irc *irc, struct ircmsg *m, int64_t now)
+{
+	if (irc->registered)
+		return; /* a failed regain attempt: keep the current nick */
+	if (irc->nick_tries > 8) {
+		log_error("irc[%s]: no usable nick after %d tries", irc->network, irc->nick_tries);
+		return;
+	}
+	try_other_nick(irc);
+}
+
+static void cap_end(struct irc *irc)
+{
+	if (irc->cap_end_sent)
+		return;
+	irc->cap_end_sent = true;
+	sendf(irc, "CAP END");
+}
+
+/* Caps offered in a space-separated list that we want and don't have. */
+static void request_caps(struct irc *irc, const char *list)
+{
+	struct buf req = BUF_INIT;
+	char *copy = mem_strdup(list), *save = NULL;
+	for (char *tok = strtok_r(copy, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		char *eq = strchr(tok, '=');
+		if (eq)
+			*eq++ = '\0';
+		for (size_t i = 0; i < N_WANTED; i++) {
+			if (strcmp(tok, wanted_caps[i].name) != 0 || (irc->caps & wanted_caps[i].cap))
+				continue;
+			if (wanted_caps[i].cap == IRC_CAP_SASL) {
+				if (!irc->sasl_account)
+					continue;
+				if (eq && *eq && !strstr(eq, "PLAIN")) {
+					log_error("irc[%s]: the server offers SASL %s but not PLAIN; "
+						  "continuing without logging in", irc->network, eq);
+					continue;
+				}
+			}
+			buf_printf(&req, "%s%s", req.len ? " " : "", tok);
+		}
+	}
+	free(copy);
+	if (req.len)
+		sendf(irc, "CAP REQ :%s", req.p);
+	else if (!irc->registered)
+		cap_end(irc);
+	buf_free(&req);
+}
+
+static void sasl_send_credentials(struct irc *irc)
+{
+	size_t a = strlen(irc->sasl_account), p = strlen(irc->sasl_password);
+	size_t n = a + 1 + a + 1 + p;
+	unsigned char *raw = mem_alloc(n);
+	memcpy(raw, irc->sasl_account, a);
+	raw[a] = 0;
+	memcpy(raw + a + 1, irc->sasl_account, a);
+	raw[2 * a + 1] = 0;
+	memcpy(raw + 2 * a + 2, irc->sasl_password, p);
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	struct buf enc = BUF_INIT;
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned)raw[i] << 16 | (i + 1 < n ? (unsigned)raw[i + 1] << 8 : 0) |
+			     (i + 2 < n ? raw[i + 2] : 0);
+		buf_addc(&enc, b64[v >> 18 & 63]);
+		buf_addc(&enc, b64[v >> 12 & 63]);
+		buf_addc(&enc, i + 1 < n ? b64[v >> 6 & 63] : '=');
+		buf_addc(&enc, i + 2 < n ? b64[v & 63] : '=');
+	}
+	memset(raw, 0, n);
+	free(raw);
+	/* 400-byte chunks; an exact multiple ends with "+" */
+	size_t off = 0;
+	do {
+		size_t chunk = enc.len - off > 400 ? 400 : enc.len - off;
+		buf_clear(&irc->line);
+		buf_adds(&irc->line, "AUTHENTICATE ");
+		buf_add(&irc->line, enc.p + off, chunk);
+		queue_line(irc, true, irc->line.p, irc->line.len, NULL);
+		off += chunk;
+		if (chunk == 400 && off == enc.len)
+			sendf(irc, "AUTHENTICATE +");
+	} while (off < enc.len);
+	memset(enc.p, 0, enc.len);
+	buf_free(&enc);
+	memset(irc->line.p, 0, irc->line.len);
+}
+
+static void on_cap(struct irc *irc, struct ircmsg *m, int64_t now)
+{
+	if (m->n_params < 3)
+		return;
+	const char *sub = m->params[1];
+	bool more = m->n_params >= 4 && strcmp(m->params[2], "*") == 0;
+	const char *list = m->params[m->n_params - 1];
+	if (strcmp(sub, "LS") == 0) {
+		buf_printf(&irc->cap_ls, "%s%s", irc->cap_ls.len ? " " : "", list);
+		if (more)
+			return;
+		irc->cap_ls_done = true;
+		request_caps(irc, buf_str(&irc->cap_ls));
+		buf_clear(&irc->cap_ls);
+	} else if (strcmp(sub, "ACK") == 0) {
+		char *copy = mem_strdup(list), *save = NULL;
+		bool sasl = false;
+		for (char *tok = strtok_r(copy, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+			bool off = *tok == '-';
+			for (size_t i = 0; i < N_WANTED; i++) {
+				if (strcmp(tok + off, wanted_caps[i].name) != 0)
+					continue;
+				if (off)
+					irc->caps &= ~wanted_caps[i].cap;
+				else
+					irc->caps |= wanted_caps[i].cap;
+				if (!off && wanted_caps[i].cap == IRC_CAP_SASL)
+					sasl = true;
+			}
+		}
+		free(copy);
+		if (sasl && !irc->registered) {
+			irc->sasl_active = true;
+			sendf(irc, "AUTHENTICATE PLAIN");
+		} else if (!irc->registered) {
+			cap_end(irc);
+		}
+	} else if (strcmp(sub, "NAK") == 0) {
+		log_warn("irc[%s]: the server refused the capabilities %s", irc->network, list);
+		if (!irc->registered)
+			cap_end(irc);
+	} else if (strcmp(sub, "NEW") == 0) {
+		request_caps(irc, list);
+	} else if (strcmp(sub, "DEL") == 0) {
+		char *copy = mem_strdup(list), *save = NULL;
+		for (char *tok = strtok_r(copy, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+			for (size_t i = 0; i < N_WANTED; i++)
+				if (strcmp(tok, wanted_caps[i].name) == 0)
+					irc->caps &= ~wanted_caps[i].cap;
+		free(copy);
+	}
+}
+
+static void on_authenticate(struct irc *irc, struct ircmsg *m, int64_t now)
+{
+	if (irc->sasl_active && m->n_params >= 1 && strcmp(m->params[0], "+") == 0)
+		sasl_send_credentials(irc);
+}
+
+static void on_sasl_ok(struct irc *irc, struct ircmsg *m, int64_t now)
+{
+	log_info("irc[%s]: logged in as %s (SASL)", irc->network, irc->sasl_account);
+	irc->sasl_active = false;
+	cap_end(irc);
+}
+
+static void on_sasl_fail(struct irc *irc, struct ircmsg *m, int64_t now)
+{
+	char q[200];
+	const char *why = m->n_params ? m->params[m->n_params - 1] : "";
+	log_error("irc[%s]: SASL login as %s failed (%s %s); continuing without an account",
+		  irc->network, irc->sasl_account ? irc->sasl_account : "?", m->command,
+		  log_quote(q, sizeof q, why, strlen(why)));
+	irc->sasl_active = false;
+	cap_end(irc);
+}
+
+static void on_logged_in(struct irc *irc, struct ircmsg *m, int64_t now)
+{
+	/* 900 me nick!user@host account :You are now logged in as account */
+	if (m->n_params >= 2) {
+		char *bang = strchr(m->params[1], '!'), *at = bang ? strchr(bang, '@') : NULL;
+		if (bang && at) {
+			*at = '\0';
+			set_str(&irc->self_user, bang + 1);
+			set_str(&irc->self_host, at + 1);
+		}
+	}
+}
+
+static void on_host_hidden(struct irc *irc, struct ircmsg *m, int64_t now)
+{
+	if (m->n_params >= 2)
+		set_str(&irc->self_host, m->params[1]);
+}
+
+static void on_cannot_join(struct irc *irc, struct ircmsg *m, int64_t now)
+{
+	if (m->n_params < 2)
+		return;
+	int c = channel_index(irc, m->params[1]);
+	char q[200];
+	const char *why = m->params[m->n_params - 1];
+	log_error("irc[%s]: cannot join %s: %s; retrying in a minute", irc->network, m->params[1],
+		  log_quote(q, sizeof q, why, strlen(why)));
+	if (c >= 0)
+		irc->chans[c].rejoin_at = now + 60000;
+}
+
+static void on_ping(struct irc *irc, struct ircmsg *m, int64_t now)
+{
+	if (m->n_params >= 1 && !strpbrk(m->params[0], " \r\n") && strlen(m->params[0]) < 400)
+		sendf(irc, "PONG :%s", m->params[0]);
+	else
+		sendf(irc, "PONG");
+}
+
+static void on_pong(struct irc *irc, struct ircmsg *m, int64_t now)
+{
+	const char *tok = m->n_params ? m->params[m->n_params - 1] : "";
+	if (irc->ping_out && strcmp(tok, irc->ping_token) == 0) {
+		irc->ping_out = false;
+		irc->stats.lag_ms = now - irc->ping_sent;
+		log_debug("irc[%s]: lag %lld ms", irc->network, (long long)irc->stats.lag_ms);
+	}
+}
+
+static void on_batch(struct irc *irc, struct ircmsg *m, int64_t now)
+{
+	if (m->n_params < 1 || strlen(m->params[0]) < 2)
+		return;
+	const char *ref = m->params[0] + 1;
+	if (m->params[0][0] == '+') {
+		for (int i = 0; i < MAX_BATCHES; i++) {
+			if (!irc->batches[i].ref) {
+				irc->batches[i].ref = mem_strdup(ref);
+				const char *type = ircmsg_param(m, 1);
+				irc->batches[i].history =
+					type && (strcmp(type, "chathistory") == 0 ||
+						 strcmp(type, "draft/chathistory") == 0 ||
+						 strcmp(type, "znc.in/playback") == 0);
+				return;
+			}
+		}
+		log_warn("irc[%s]: too many open batches; ignoring %s", irc->network, ref);
+	} else if (m->params[0][0] == '-') {
+		for (int i = 0; i < MAX_BATCHES; i++) {
+			if (irc->batches[i].ref && strcmp(irc->batches[i].ref, ref) == 0) {
+				free(irc->batches[i].ref);
+				irc->batches[i].ref = NULL;
+			}
+		}
+	}
+}
+
+static void on_error(struct irc *irc, struct ircmsg *m, int64_t now)
+{
+	char q[300];
+	const char *why = m->n_params ? m->params[0] : "";
+	log_warn("irc[%s]: server closed the link: %s", irc->network,
+		 log_quote(q, sizeof q, why, strlen(why)));
+}
+
+typedef void (*irc_handler)(struct irc *irc, struct ircmsg *m, int64_t now);
+
+/* Sorted by command (strcmp order): looked up with bsearch. */
+static const struct irc_verb {
+	const char *command;
+	irc_handler fn;
+} verbs[] = {
+	{"001", on_welcome},       {"005", on_isupport},     {"353", on_names},
+	{"354", on_whox},          {"396", on_host_hidden},  {"432", on_nick_error},
+	{"433", on_nick_error},    {"437", on_nick_error},   {"471", on_cannot_join},
+	{"473", on_cannot_join},   {"474", on_cannot_join},  {"475", on_cannot_join},
+	{"900", on_logged_in},     {"902", on_sasl_fail},    {"903", on_sasl_ok},
+	{"904", on_sasl_fail},     {"905", on_sasl_fail},    {"906", on_sasl_fail},
+	{"908", on_sasl_fail},     {"ACCOUNT", on_account},  {"AUTHENTICATE", on_authenticate},
+	{"BATCH", on_batch},       {"CAP", on_cap},          {"ERROR", on_error},
+	{"JOIN", on_join},         {"KICK", on_kick},        {"MODE", on_mode},
+	{"NICK", on_nick},         {"NOTICE", on_notice},    {"PART", on_part},
+	{"PING", on_ping},         {"PONG", on_pong},        {"PRIVMSG", on_privmsg},
+	{"QUIT", on_quit},         {"TOPIC", on_topic},
+};
+
+static int verb_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct irc_verb *)elem)->command);
+}
+
+bool irc_verbs_sorted(void);
+/* For the unit tests: the dispatch table must stay sorted. */
+bool irc_verbs_sorted(void)
+{
+	for (size_t i = 1; i < sizeof verbs / sizeof verbs[0]; i++)
+		if (strcmp(verbs[i - 1].command, verbs[i].command) >= 0)
+			return false;
+	return true;
+}
+
+void irc_handle_line(struct irc *irc, char *line, size_t len, int64_t now_ms)
+{
+	irc->stats.lines_in++;
+	irc->last_rx = now_ms;
+	struct ircmsg m;
+	enum ircmsg_error e = ircmsg_parse(line, len, &m);
+	if (e != IRCMSG_OK) {
+		irc->stats.malformed++;
+		char q[120];
+		log_warn("irc[%s]: dropped a malformed line (%s; %llu so far): %s", irc->network,
+			 ircmsg_strerror(e), (unsigned long long)irc->stats.malformed,
+			 log_quote(q, sizeof q, line, len));
+		return;
+	}
+	char upper[16];
+	size_t n = strlen(m.command);
+	if (n >= sizeof upper)
+		return;
+	for (size_t i = 0; i <= n; i++)
+		upper[i] = (m.command[i] >= 'a' && m.command[i] <= 'z') ? (char)(m.command[i] - 32) : m.command[i];
+	const struct irc_verb *v = bsearch(upper, verbs, sizeof verbs / sizeof verbs[0], sizeof verbs[0], verb_cmp);
+	if (v)
+		v->fn(irc, &m, now_ms);
+}
+
+bool irc_tick(struct irc *irc, int64_t now_ms)
+{
+	if (!irc->connected)
+		return true;
+	if (!irc->registered && now_ms - irc->connected_at > REGISTRATION_TIMEOUT_MS) {
+		log_warn("irc[%s]: registration did not finish in %d s; reconnecting", irc->network,
+			 REGISTRATION_TIMEOUT_MS / 1000);
+		return false;
+	}
+	if (irc->ping_out) {
+		if (now_ms - irc->ping_sent > irc->ping_ms) {
+			log_warn("irc[%s]: no answer from the server for %lld s; reconnecting",
+				 irc->network, (long long)(now_ms - irc->last_rx) / 1000);
+			return false;
+		}
+	} else if (now_ms - irc->last_rx >= irc->ping_ms && irc->registered) {
+		snprintf(irc->ping_token, sizeof irc->ping_token, "rounds-%lld", (long long)now_ms);
+		irc->ping_out = true;
+		irc->ping_sent = now_ms;
+		sendf(irc, "PING :%s", irc->ping_token);
+	}
+	if (!irc->registered)
+		return true;
+	if (irc->nick && strcmp(irc->nick, irc->want_nick) != 0 &&
+	    now_ms - irc->last_nick_try >= NICK_REGAIN_MS) {
+		irc->last_nick_try = now_ms;
+		sendf(irc, "NICK %s", irc->want_nick);
+	}
+	for (size_t i = 0; i < irc->n_chans; i++) {
+		if (irc->chans[i].rejoin_at && now_ms >= irc->chans[i].rejoin_at) {
+			irc->chans[i].rejoin_at = now_ms + 60000; /* until the JOIN echo arrives */
+			sendf(irc, "JOIN %s", irc->chans[i].name);
+		}
+	}
+	return true;
+}
+
+bool irc_registered(const struct irc *irc)
+{
+	return irc->registered;
+}
+
+const char *irc_current_nick(const struct irc *irc)
+{
+	return irc->nick ? irc->nick : irc->want_nick;
+}
+
+unsigned irc_caps(const struct irc *irc)
+{
+	return irc->caps;
+}
+
+enum ircmsg_casemapping irc_casemapping(const struct irc *irc)
+{
+	return irc->cm;
+}
+
+bool irc_in_channel(const struct irc *irc, const char *channel)
+{
+	int c = channel_index(irc, channel);
+	return c >= 0 && irc->chans[c].joined;
+}
+
+const char *irc_account_of(const struct irc *irc, const char *nick)
+{
+	struct ircuser *u = ircusers_get(&irc->users, nick);
+	return u ? u->account : NULL;
+}
+
+bool irc_is_op(const struct irc *irc, const char *channel, const char *nick)
+{
+	int c = channel_index(irc, channel);
+	struct ircuser *u = c >= 0 ? ircusers_get(&irc->users, nick) : NULL;
+	return u && (u->op & (1u << c));
+}
+
+const struct irc_stats *irc_stats(const struct irc *irc)
+{
+	return &irc->stats;
+}

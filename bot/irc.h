@@ -1,0 +1,112 @@
+/* irc: the IRC client protocol for one connection, free of sockets.
+ * Lines come in through irc_handle_line(); lines to send and normalized
+ * events go out through callbacks. The transport (link.c) owns the socket,
+ * framing, pacing and reconnects; it tells this module when the
+ * connection opens, closes and when a queued line was actually written.
+ *
+ * It negotiates IRCv3 (CAP LS 302: sasl PLAIN, server-time, message-tags,
+ * account-tag, extended-join, account-notify, echo-message, batch,
+ * multi-prefix, cap-notify), registers with nick-in-use fallback, joins and
+ * re-joins its channels, answers PINGs, checks lag, and keeps who is in each
+ * channel with their account and operator status. */
+#ifndef ROUNDS_IRC_H
+#define ROUNDS_IRC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+#include "ircmsg.h"
+
+struct irc;
+
+struct irc_callbacks {
+	void *ud;
+	/* There is a line to send: ask for a write opportunity. */
+	void (*want_write)(void *ud);
+	/* A normalized event; its strings are valid during the call only. */
+	void (*event)(void *ud, const struct event *ev);
+	/* Registration finished (001 seen); channels are being joined. */
+	void (*registered)(void *ud);
+};
+
+struct irc_options {
+	const char *network;  /* config name, copied into every event */
+	const char *nick;
+	const char *username;
+	const char *realname;
+	const char *sasl_account;  /* NULL: no SASL */
+	const char *sasl_password;
+	const char *const *channels; /* to join after registration */
+	size_t n_channels;
+	int ping_ms; /* idle time before a lag-check PING; 2x without an answer = dead */
+};
+
+enum irc_cap {
+	IRC_CAP_SASL = 1 << 0,
+	IRC_CAP_SERVER_TIME = 1 << 1,
+	IRC_CAP_MESSAGE_TAGS = 1 << 2,
+	IRC_CAP_ACCOUNT_TAG = 1 << 3,
+	IRC_CAP_EXTENDED_JOIN = 1 << 4,
+	IRC_CAP_ACCOUNT_NOTIFY = 1 << 5,
+	IRC_CAP_ECHO_MESSAGE = 1 << 6,
+	IRC_CAP_BATCH = 1 << 7,
+	IRC_CAP_MULTI_PREFIX = 1 << 8,
+	IRC_CAP_CAP_NOTIFY = 1 << 9,
+};
+
+struct irc_stats {
+	uint64_t lines_in;
+	uint64_t lines_out;
+	uint64_t malformed; /* lines that failed to parse: counted, logged, dropped */
+	uint64_t events;
+	int64_t lag_ms;     /* last measured round trip, -1 if none yet */
+	unsigned registrations;
+};
+
+struct irc *irc_new(const struct irc_options *opt, const struct irc_callbacks *cb);
+void irc_free(struct irc *irc);
+
+/* The transport connected: start registration. now is wall-clock UTC ms. */
+void irc_connected(struct irc *irc, int64_t now_ms);
+/* The transport lost the connection: forget per-connection state. */
+void irc_disconnected(struct irc *irc);
+/* One line as read (no CR/LF); line[len] must be writable. */
+void irc_handle_line(struct irc *irc, char *line, size_t len, int64_t now_ms);
+/* The next line that may be sent now (no CRLF), or NULL. Borrowed until
+ * irc_pop_line(). */
+const char *irc_peek_line(struct irc *irc, size_t *len);
+/* The line from irc_peek_line() was written to the server just now. */
+void irc_pop_line(struct irc *irc, int64_t now_ms);
+/* Lines waiting (protocol + chat). */
+size_t irc_queued(const struct irc *irc);
+/* Periodic check (every few seconds): sends lag PINGs, regains the nick,
+ * re-joins after a kick. Returns false if the server stopped answering and
+ * the transport should reconnect. */
+bool irc_tick(struct irc *irc, int64_t now_ms);
+
+/* Sends text to a channel or nick, split into as many lines as the 512-byte
+ * limit needs (on UTF-8 and word boundaries). Returns lines queued, or -1 if
+ * the target is invalid. */
+int irc_privmsg(struct irc *irc, const char *target, const char *text);
+int irc_notice(struct irc *irc, const char *target, const char *text);
+/* Sends a raw protocol line (validated); for QUIT and tests. */
+int irc_send_command(struct irc *irc, bool urgent, const char *command,
+		     const char *const *params, size_t n_params);
+
+bool irc_registered(const struct irc *irc);
+const char *irc_current_nick(const struct irc *irc);
+unsigned irc_caps(const struct irc *irc);
+enum ircmsg_casemapping irc_casemapping(const struct irc *irc);
+/* Has the bot joined this channel (on the current connection)? */
+bool irc_in_channel(const struct irc *irc, const char *channel);
+/* Account of a nick as tracked (extended-join, account-notify, WHOX):
+ * NULL if not logged in or unknown. */
+const char *irc_account_of(const struct irc *irc, const char *nick);
+bool irc_is_op(const struct irc *irc, const char *channel, const char *nick);
+const struct irc_stats *irc_stats(const struct irc *irc);
+/* Channels not joined when the limit of tracked channels is hit. */
+#define IRC_MAX_CHANNELS 32
+
+#endif

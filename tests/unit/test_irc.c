@@ -1,0 +1,528 @@
+/* The IRC protocol module driven line by line, as a server would: what it
+ * sends back, and which events it hands to the core. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "irc.h"
+#include "log.h"
+#include "mem.h"
+
+bool irc_verbs_sorted(void);
+
+#define MAX_EV 64
+
+struct captured {
+	struct event ev;
+	char room[64], nick[64], account[64], text[600], target[64], msgid[64], reply[64];
+	int has_account, has_msgid, has_reply;
+};
+
+struct fixture {
+	struct irc *irc;
+	struct captured ev[MAX_EV];
+	int n_ev;
+	int registered;
+	int wants;
+	char sent[256][600];
+	int n_sent;
+	int64_t now;
+};
+
+static void cb_want(void *ud)
+{
+	((struct fixture *)ud)->wants++;
+}
+
+static void copy(char *dst, size_t cap, const char *src, int *has)
+{
+	if (has)
+		*has = src != NULL;
+	snprintf(dst, cap, "%s", src ? src : "");
+}
+
+static void cb_event(void *ud, const struct event *ev)
+{
+	struct fixture *f = ud;
+	assert_true(f->n_ev < MAX_EV);
+	struct captured *c = &f->ev[f->n_ev++];
+	c->ev = *ev;
+	copy(c->room, sizeof c->room, ev->room, NULL);
+	copy(c->nick, sizeof c->nick, ev->nick, NULL);
+	copy(c->account, sizeof c->account, ev->account, &c->has_account);
+	copy(c->text, sizeof c->text, ev->text, NULL);
+	copy(c->target, sizeof c->target, ev->target, NULL);
+	copy(c->msgid, sizeof c->msgid, ev->msgid, &c->has_msgid);
+	copy(c->reply, sizeof c->reply, ev->reply_to, &c->has_reply);
+}
+
+static void cb_registered(void *ud)
+{
+	((struct fixture *)ud)->registered++;
+}
+
+static struct fixture *make(const char *sasl_account, int ping_ms)
+{
+	struct fixture *f = mem_calloc(1, sizeof *f);
+	static const char *chans[] = {"#HCSM", "#other"};
+	struct irc_options o = {
+		.network = "testnet", .nick = "rounds", .username = "rounds", .realname = "Rounds bot",
+		.sasl_account = sasl_account, .sasl_password = sasl_account ? "s3cret" : NULL,
+		.channels = chans, .n_channels = 2, .ping_ms = ping_ms,
+	};
+	struct irc_callbacks cb = {f, cb_want, cb_event, cb_registered};
+	f->irc = irc_new(&o, &cb);
+	f->now = 1795300000000;
+	return f;
+}
+
+static void destroy(struct fixture *f)
+{
+	irc_free(f->irc);
+	free(f);
+}
+
+/* Pops every sendable line into f->sent. */
+static void drain(struct fixture *f)
+{
+	size_t len;
+	const char *l;
+	while ((l = irc_peek_line(f->irc, &len))) {
+		assert_true(f->n_sent < 256);
+		assert_int_equal(strlen(l), len);
+		snprintf(f->sent[f->n_sent++], 600, "%s", l);
+		irc_pop_line(f->irc, f->now);
+	}
+}
+
+static void feed(struct fixture *f, const char *line)
+{
+	char *copy = mem_strdup(line);
+	irc_handle_line(f->irc, copy, strlen(copy), f->now);
+	free(copy);
+}
+
+static int sent_index(struct fixture *f, const char *line)
+{
+	drain(f);
+	for (int i = 0; i < f->n_sent; i++)
+		if (strcmp(f->sent[i], line) == 0)
+			return i;
+	return -1;
+}
+
+static void expect_sent(struct fixture *f, const char *line)
+{
+	if (sent_index(f, line) < 0) {
+		for (int i = 0; i < f->n_sent; i++)
+			fprintf(stderr, "  sent[%d]: %s\n", i, f->sent[i]);
+		fail_msg("expected to have sent: %s", line);
+	}
+}
+
+static const char *caps_all = "sasl=PLAIN,EXTERNAL server-time message-tags account-tag "
+			      "extended-join account-notify echo-message batch cap-notify "
+			      "multi-prefix away-notify chghost";
+
+/* Full IRCv3 registration with SASL, up to the JOIN echo of #HCSM. */
+static void register_full(struct fixture *f, int echo)
+{
+	int registrations = f->registered;
+	irc_connected(f->irc, f->now);
+	expect_sent(f, "CAP LS 302");
+	expect_sent(f, "NICK rounds");
+	expect_sent(f, "USER rounds 0 * :Rounds bot");
+	char ls[600];
+	snprintf(ls, sizeof ls, ":irc.testnet CAP * LS :%s", caps_all);
+	if (!echo) {
+		char *p = strstr(ls, " echo-message");
+		memmove(p, p + 13, strlen(p + 13) + 1);
+	}
+	feed(f, ls);
+	expect_sent(f, echo ? "CAP REQ :sasl server-time message-tags account-tag extended-join "
+			      "account-notify echo-message batch cap-notify multi-prefix"
+			    : "CAP REQ :sasl server-time message-tags account-tag extended-join "
+			      "account-notify batch cap-notify multi-prefix");
+	feed(f, echo ? ":irc.testnet CAP * ACK :sasl server-time message-tags account-tag "
+		       "extended-join account-notify echo-message batch cap-notify multi-prefix"
+		     : ":irc.testnet CAP * ACK :sasl server-time message-tags account-tag "
+		       "extended-join account-notify batch cap-notify multi-prefix");
+	expect_sent(f, "AUTHENTICATE PLAIN");
+	assert_int_equal(sent_index(f, "CAP END"), -1); /* not before SASL is done */
+	feed(f, "AUTHENTICATE +");
+	/* base64("rounds\0rounds\0s3cret") */
+	expect_sent(f, "AUTHENTICATE cm91bmRzAHJvdW5kcwBzM2NyZXQ=");
+	feed(f, ":irc.testnet 900 rounds rounds!rounds@127.0.0.1 rounds :You are now logged in as rounds");
+	feed(f, ":irc.testnet 903 rounds :SASL authentication successful");
+	expect_sent(f, "CAP END");
+	feed(f, ":irc.testnet 001 rounds :Welcome to the TestNet IRC Network rounds!rounds@127.0.0.1");
+	feed(f, ":irc.testnet 005 rounds CASEMAPPING=rfc1459 CHANMODES=Ibe,k,Hl,MRimnprst "
+		"CHANTYPES=# PREFIX=(ov)@+ WHOX BOT=B EXTBAN=,RUm :are supported by this server");
+	assert_int_equal(f->registered, registrations + 1);
+	expect_sent(f, "JOIN #HCSM");
+	expect_sent(f, "JOIN #other");
+	expect_sent(f, "MODE rounds +B");
+	feed(f, "@time=2026-11-21T20:00:00.000Z :rounds!rounds@127.0.0.1 JOIN #hcsm rounds :Rounds bot");
+	expect_sent(f, "WHO #HCSM %tcnfa,742");
+	feed(f, ":irc.testnet 353 rounds = #hcsm :@rounds @alice +bob carol");
+	feed(f, ":irc.testnet 366 rounds #hcsm :End of /NAMES list.");
+	feed(f, ":irc.testnet 354 rounds 742 #hcsm alice H@ alice");
+	feed(f, ":irc.testnet 354 rounds 742 #hcsm bob H+ 0");
+	feed(f, ":irc.testnet 354 rounds 742 #hcsm carol H carolacct");
+	assert_true(irc_in_channel(f->irc, "#hcsm"));
+	assert_false(irc_in_channel(f->irc, "#other"));
+}
+
+static void test_verb_table_sorted(void **state)
+{
+	assert_true(irc_verbs_sorted());
+}
+
+static void test_registration_with_sasl(void **state)
+{
+	struct fixture *f = make("rounds", 60000);
+	register_full(f, 1);
+	assert_int_equal(irc_caps(f->irc) & (IRC_CAP_SASL | IRC_CAP_ACCOUNT_TAG | IRC_CAP_ECHO_MESSAGE),
+			 IRC_CAP_SASL | IRC_CAP_ACCOUNT_TAG | IRC_CAP_ECHO_MESSAGE);
+	assert_string_equal(irc_account_of(f->irc, "ALICE"), "alice");
+	assert_null(irc_account_of(f->irc, "bob"));
+	assert_string_equal(irc_account_of(f->irc, "carol"), "carolacct");
+	assert_true(irc_is_op(f->irc, "#HCSM", "alice"));
+	assert_false(irc_is_op(f->irc, "#HCSM", "bob"));
+	/* the bot's own JOIN is an event too, with its account */
+	assert_int_equal(f->ev[0].ev.kind, EVENT_JOIN);
+	assert_true(f->ev[0].ev.flags & EVENT_F_SELF);
+	assert_string_equal(f->ev[0].room, "#HCSM");
+	destroy(f);
+}
+
+static void test_server_without_cap(void **state)
+{
+	struct fixture *f = make("rounds", 60000);
+	irc_connected(f->irc, f->now);
+	drain(f);
+	feed(f, ":old.server 421 * CAP :Unknown command");
+	feed(f, ":old.server 001 rounds :Welcome");
+	assert_int_equal(f->registered, 1);
+	expect_sent(f, "JOIN #HCSM");
+	feed(f, ":rounds!r@h JOIN #HCSM");
+	feed(f, ":alice!a@h PRIVMSG #HCSM :hello");
+	assert_int_equal(f->ev[1].ev.kind, EVENT_MESSAGE);
+	assert_false(f->ev[1].has_account);
+	assert_true(f->ev[1].ev.flags & EVENT_F_LOCAL_TIME);
+	assert_int_equal(f->ev[1].ev.ts_ms, f->now);
+	/* no echo-message: the bot records its own line when it is written */
+	irc_privmsg(f->irc, "#HCSM", "T1: a topic");
+	int before = f->n_ev;
+	drain(f);
+	assert_int_equal(f->n_ev, before + 1);
+	assert_true(f->ev[before].ev.flags & EVENT_F_SELF);
+	assert_string_equal(f->ev[before].text, "T1: a topic");
+	assert_string_equal(f->ev[before].room, "#HCSM");
+	destroy(f);
+}
+
+static void test_multiline_cap_ls_and_no_sasl_account(void **state)
+{
+	struct fixture *f = make(NULL, 60000);
+	irc_connected(f->irc, f->now);
+	drain(f);
+	feed(f, ":s CAP * LS * :sasl=PLAIN server-time");
+	assert_int_equal(sent_index(f, "CAP END"), -1);
+	feed(f, ":s CAP * LS :account-tag unknown-cap");
+	expect_sent(f, "CAP REQ :server-time account-tag"); /* no sasl without an account */
+	feed(f, ":s CAP * ACK :server-time account-tag");
+	expect_sent(f, "CAP END");
+	destroy(f);
+}
+
+static void test_sasl_failure_and_nak(void **state)
+{
+	struct fixture *f = make("rounds", 60000);
+	irc_connected(f->irc, f->now);
+	feed(f, ":s CAP * LS :sasl server-time");
+	feed(f, ":s CAP * ACK :sasl server-time");
+	feed(f, "AUTHENTICATE +");
+	feed(f, ":s 904 rounds :SASL authentication failed");
+	expect_sent(f, "CAP END");
+	destroy(f);
+
+	f = make("rounds", 60000);
+	irc_connected(f->irc, f->now);
+	feed(f, ":s CAP * LS :sasl=EXTERNAL server-time");
+	expect_sent(f, "CAP REQ :server-time"); /* PLAIN not offered */
+	feed(f, ":s CAP * NAK :server-time");
+	expect_sent(f, "CAP END");
+	destroy(f);
+}
+
+static void test_nick_in_use(void **state)
+{
+	struct fixture *f = make(NULL, 60000);
+	irc_connected(f->irc, f->now);
+	feed(f, ":s 433 * rounds :Nickname is already in use.");
+	expect_sent(f, "NICK rounds_");
+	feed(f, ":s 433 * rounds_ :Nickname is already in use.");
+	expect_sent(f, "NICK rounds__");
+	feed(f, ":s 001 rounds__ :Welcome");
+	assert_string_equal(irc_current_nick(f->irc), "rounds__");
+	/* a minute later it tries to get its own nick back */
+	f->now += 61000;
+	assert_true(irc_tick(f->irc, f->now));
+	expect_sent(f, "NICK rounds");
+	feed(f, ":rounds__!r@h NICK rounds");
+	assert_string_equal(irc_current_nick(f->irc), "rounds");
+	destroy(f);
+}
+
+static void test_ping_pong_and_lag(void **state)
+{
+	struct fixture *f = make(NULL, 10000);
+	irc_connected(f->irc, f->now);
+	feed(f, ":s 001 rounds :Welcome");
+	drain(f);
+	feed(f, "PING :irc.testnet");
+	/* PONG goes before any chat line already queued */
+	irc_privmsg(f->irc, "someone", "hello");
+	feed(f, "PING :again");
+	size_t len;
+	assert_string_equal(irc_peek_line(f->irc, &len), "PONG :irc.testnet");
+	drain(f);
+	f->now += 10000;
+	assert_true(irc_tick(f->irc, f->now));
+	char ping[64];
+	snprintf(ping, sizeof ping, "PING :rounds-%lld", (long long)f->now);
+	expect_sent(f, ping);
+	f->now += 250;
+	char pong[96];
+	snprintf(pong, sizeof pong, ":s PONG s :rounds-%lld", (long long)(f->now - 250));
+	feed(f, pong);
+	assert_int_equal(irc_stats(f->irc)->lag_ms, 250);
+	/* silence after a PING: dead */
+	f->now += 10000;
+	assert_true(irc_tick(f->irc, f->now));
+	f->now += 10001;
+	assert_false(irc_tick(f->irc, f->now));
+	destroy(f);
+}
+
+static void test_privmsg_event_fields(void **state)
+{
+	struct fixture *f = make("rounds", 60000);
+	register_full(f, 1);
+	int base = f->n_ev;
+	feed(f, "@time=2026-11-21T20:01:02.345Z;msgid=209~1~5;account=alice;+draft/reply=209~1~4 "
+		":alice!a@h PRIVMSG #hcsm :\x02" "A1\x02 telehealth \x03" "4helps\x03");
+	struct captured *c = &f->ev[base];
+	assert_int_equal(c->ev.kind, EVENT_MESSAGE);
+	assert_string_equal(c->room, "#HCSM");
+	assert_string_equal(c->nick, "alice");
+	assert_string_equal(c->account, "alice");
+	assert_string_equal(c->text, "A1 telehealth helps");
+	assert_string_equal(c->msgid, "209~1~5");
+	assert_string_equal(c->reply, "209~1~4");
+	assert_int_equal(c->ev.ts_ms, 1795291262345);
+	assert_true(c->ev.flags & EVENT_F_OP);
+	assert_false(c->ev.flags & (EVENT_F_SELF | EVENT_F_PRIVATE | EVENT_F_LOCAL_TIME));
+	/* with account-tag on, a message without the tag means "not logged in",
+	 * whatever was tracked before (an impostor using a host's nick) */
+	feed(f, ":alice!a@h PRIVMSG #hcsm :!next");
+	assert_false(f->ev[base + 1].has_account);
+	/* STATUSMSG to @#hcsm is still the channel */
+	feed(f, "@account=bob :bob!b@h NOTICE @#hcsm :ops only");
+	assert_int_equal(f->ev[base + 2].ev.kind, EVENT_NOTICE);
+	assert_string_equal(f->ev[base + 2].room, "#HCSM");
+	/* private message: the room is the sender */
+	feed(f, ":bob!b@h PRIVMSG rounds :!optout");
+	assert_true(f->ev[base + 3].ev.flags & EVENT_F_PRIVATE);
+	assert_string_equal(f->ev[base + 3].room, "bob");
+	/* ACTION */
+	feed(f, ":bob!b@h PRIVMSG #hcsm :\001ACTION waves\001");
+	assert_int_equal(f->ev[base + 4].ev.kind, EVENT_ACTION);
+	assert_string_equal(f->ev[base + 4].text, "waves");
+	/* CTCP VERSION gets a reply and no event */
+	feed(f, ":bob!b@h PRIVMSG rounds :\001VERSION\001");
+	assert_int_equal(f->n_ev, base + 5);
+	expect_sent(f, "NOTICE bob :\001VERSION rounds (chat moderator bot)\001");
+	/* the echo of our own message is marked as ours */
+	feed(f, "@msgid=209~1~9 :rounds!rounds@127.0.0.1 PRIVMSG #hcsm :T1: hello");
+	assert_true(f->ev[base + 5].ev.flags & EVENT_F_SELF);
+	assert_string_equal(f->ev[base + 5].account, "rounds");
+	destroy(f);
+}
+
+static void test_membership_events(void **state)
+{
+	struct fixture *f = make("rounds", 60000);
+	register_full(f, 1);
+	feed(f, ":rounds!r@h JOIN #other * :x");
+	int base = f->n_ev;
+	feed(f, ":dave!d@h JOIN #hcsm dave :Dave");
+	feed(f, ":dave!d@h JOIN #other dave :Dave");
+	assert_string_equal(f->ev[base].account, "dave");
+	assert_string_equal(irc_account_of(f->irc, "dave"), "dave");
+	feed(f, ":dave!d@h ACCOUNT *");
+	assert_null(irc_account_of(f->irc, "dave"));
+	feed(f, ":dave!d@h ACCOUNT dave2");
+	feed(f, ":dave!d@h NICK dave_away");
+	/* a NICK is recorded once per channel the user shares with the bot */
+	assert_int_equal(f->ev[base + 2].ev.kind, EVENT_NICK);
+	assert_int_equal(f->ev[base + 3].ev.kind, EVENT_NICK);
+	assert_string_equal(f->ev[base + 2].target, "dave_away");
+	assert_string_equal(irc_account_of(f->irc, "dave_away"), "dave2");
+	feed(f, ":dave_away!d@h QUIT :Quit: bye");
+	assert_int_equal(f->ev[base + 4].ev.kind, EVENT_QUIT);
+	assert_int_equal(f->ev[base + 5].ev.kind, EVENT_QUIT);
+	assert_string_equal(f->ev[base + 4].text, "Quit: bye");
+	assert_null(irc_account_of(f->irc, "dave_away"));
+	/* MODE updates operator status */
+	feed(f, ":alice!a@h MODE #hcsm -o+vk alice bob key");
+	assert_false(irc_is_op(f->irc, "#hcsm", "alice"));
+	feed(f, ":alice!a@h MODE #hcsm +lo 10 carol");
+	assert_true(irc_is_op(f->irc, "#hcsm", "carol"));
+	/* PART and TOPIC */
+	feed(f, ":carol!c@h PART #hcsm :later");
+	assert_false(irc_is_op(f->irc, "#hcsm", "carol"));
+	feed(f, ":bob!b@h TOPIC #hcsm :Tonight: telehealth");
+	assert_int_equal(f->ev[f->n_ev - 1].ev.kind, EVENT_TOPIC);
+	destroy(f);
+}
+
+static void test_kicked_rejoins_and_chat_lines_wait(void **state)
+{
+	struct fixture *f = make("rounds", 60000);
+	register_full(f, 1);
+	feed(f, ":alice!a@h KICK #hcsm rounds :oops");
+	assert_false(irc_in_channel(f->irc, "#hcsm"));
+	drain(f);
+	int before = f->n_sent;
+	irc_privmsg(f->irc, "#hcsm", "T2: next topic");
+	drain(f);
+	assert_int_equal(f->n_sent, before); /* held: not in the channel */
+	f->now += 5000;
+	irc_tick(f->irc, f->now);
+	expect_sent(f, "JOIN #HCSM");
+	feed(f, ":rounds!r@h JOIN #hcsm * :x");
+	expect_sent(f, "PRIVMSG #hcsm :T2: next topic");
+	destroy(f);
+}
+
+static void test_chat_lines_survive_reconnect(void **state)
+{
+	struct fixture *f = make("rounds", 60000);
+	register_full(f, 1);
+	irc_disconnected(f->irc);
+	irc_privmsg(f->irc, "#HCSM", "T3: while away");
+	size_t len;
+	assert_null(irc_peek_line(f->irc, &len));
+	f->n_sent = 0;
+	register_full(f, 1);
+	expect_sent(f, "PRIVMSG #HCSM :T3: while away");
+	/* and it came after the registration lines */
+	assert_true(sent_index(f, "PRIVMSG #HCSM :T3: while away") > sent_index(f, "CAP END"));
+	destroy(f);
+}
+
+static void test_long_text_split_within_limit(void **state)
+{
+	struct fixture *f = make("rounds", 60000);
+	register_full(f, 1);
+	drain(f);
+	char text[2000];
+	size_t n = 0;
+	while (n < 1500) {
+		memcpy(text + n, "caf\xc3\xa9 ", 6);
+		n += 6;
+	}
+	text[n] = '\0';
+	int lines = irc_privmsg(f->irc, "#hcsm", text);
+	assert_true(lines >= 3);
+	int start = f->n_sent;
+	drain(f);
+	size_t total = 0;
+	for (int i = start; i < f->n_sent; i++) {
+		/* ":rounds!rounds@127.0.0.1 " + line must fit 510 bytes */
+		assert_true(strlen(f->sent[i]) + strlen(":rounds!rounds@127.0.0.1 ") <= 510);
+		assert_int_equal(strncmp(f->sent[i], "PRIVMSG #hcsm :", 15), 0);
+		total += strlen(f->sent[i]) - 15;
+	}
+	assert_int_equal(f->n_sent - start, lines);
+	assert_true(total >= n - (size_t)lines - 1); /* only the spaces at the cuts go */
+	destroy(f);
+}
+
+static void test_history_batch_is_replay(void **state)
+{
+	struct fixture *f = make("rounds", 60000);
+	register_full(f, 1);
+	int base = f->n_ev;
+	feed(f, ":irc.testnet BATCH +h1 chathistory #hcsm");
+	feed(f, "@batch=h1;time=2026-11-21T19:00:00.000Z;msgid=old1 :alice!a@h PRIVMSG #hcsm :!end");
+	feed(f, ":irc.testnet BATCH -h1");
+	feed(f, "@batch=h1 :alice!a@h PRIVMSG #hcsm :!end");
+	assert_true(f->ev[base].ev.flags & EVENT_F_REPLAY);
+	assert_false(f->ev[base + 1].ev.flags & EVENT_F_REPLAY);
+	destroy(f);
+}
+
+static void test_malformed_lines_counted(void **state)
+{
+	struct fixture *f = make(NULL, 60000);
+	irc_connected(f->irc, f->now);
+	feed(f, ":nick");
+	feed(f, "@@@");
+	feed(f, ":a!b@c PRIVMSG");          /* parses, but too few params: ignored */
+	feed(f, ":a!b@c JOIN");
+	feed(f, ":a!b@c KICK #hcsm");
+	feed(f, ":s 354 rounds");
+	feed(f, ":s 353 rounds =");
+	assert_int_equal(irc_stats(f->irc)->malformed, 2);
+	assert_int_equal(f->n_ev, 0);
+	destroy(f);
+}
+
+static void test_invalid_targets_refused(void **state)
+{
+	struct fixture *f = make(NULL, 60000);
+	assert_int_equal(irc_privmsg(f->irc, "#a b", "x"), -1);
+	assert_int_equal(irc_privmsg(f->irc, "#a\r\nQUIT", "x"), -1);
+	assert_int_equal(irc_privmsg(f->irc, "", "x"), -1);
+	/* text with CR/LF becomes separate lines, never a second command */
+	irc_connected(f->irc, f->now);
+	feed(f, ":s 001 rounds :hi");
+	drain(f);
+	int start = f->n_sent;
+	assert_int_equal(irc_privmsg(f->irc, "bob", "one\r\nQUIT :x"), 2);
+	drain(f);
+	assert_string_equal(f->sent[start], "PRIVMSG bob :one");
+	assert_string_equal(f->sent[start + 1], "PRIVMSG bob :QUIT :x");
+	destroy(f);
+}
+
+int main(void)
+{
+	log_set_level(LOG_ERROR);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_verb_table_sorted),
+		cmocka_unit_test(test_registration_with_sasl),
+		cmocka_unit_test(test_server_without_cap),
+		cmocka_unit_test(test_multiline_cap_ls_and_no_sasl_account),
+		cmocka_unit_test(test_sasl_failure_and_nak),
+		cmocka_unit_test(test_nick_in_use),
+		cmocka_unit_test(test_ping_pong_and_lag),
+		cmocka_unit_test(test_privmsg_event_fields),
+		cmocka_unit_test(test_membership_events),
+		cmocka_unit_test(test_kicked_rejoins_and_chat_lines_wait),
+		cmocka_unit_test(test_chat_lines_survive_reconnect),
+		cmocka_unit_test(test_long_text_split_within_limit),
+		cmocka_unit_test(test_history_batch_is_replay),
+		cmocka_unit_test(test_malformed_lines_counted),
+		cmocka_unit_test(test_invalid_targets_refused),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

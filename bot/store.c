@@ -1,0 +1,598 @@
+#include "store.h"
+
+#include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "mem.h"
+#include "strmap.h"
+
+/* Append-only: each entry moves the schema one version up. Never edit an
+ * entry that has shipped; add a new one. */
+static const char *const migrations[] = {
+	/* 1: rooms, people, chats, rounds, events, full-text index */
+	"CREATE TABLE rooms ("
+	"  id INTEGER PRIMARY KEY,"
+	"  network TEXT NOT NULL,"
+	"  name TEXT NOT NULL,"        /* channel, or the peer of a private conversation */
+	"  private INTEGER NOT NULL DEFAULT 0,"
+	"  UNIQUE (network, name));"
+	"CREATE TABLE people ("
+	"  id INTEGER PRIMARY KEY,"
+	"  network TEXT NOT NULL,"
+	"  key TEXT NOT NULL,"         /* a:<account> or n:<nick> */
+	"  account TEXT,"
+	"  optout_ms INTEGER,"         /* set: left out of every published transcript */
+	"  UNIQUE (network, key));"
+	"CREATE TABLE chats ("
+	"  id INTEGER PRIMARY KEY,"
+	"  room_id INTEGER NOT NULL REFERENCES rooms(id),"
+	"  name TEXT NOT NULL,"        /* the chat's key in the config */
+	"  title TEXT NOT NULL,"
+	"  opened_by TEXT,"
+	"  started_ms INTEGER NOT NULL,"
+	"  planned_end_ms INTEGER,"
+	"  ended_ms INTEGER,"
+	"  end_reason TEXT,"
+	"  messages INTEGER,"
+	"  participants INTEGER,"
+	"  transcript TEXT);"
+	"CREATE TABLE rounds ("
+	"  chat_id INTEGER NOT NULL REFERENCES chats(id),"
+	"  number INTEGER NOT NULL,"
+	"  topic TEXT NOT NULL,"
+	"  planned_minutes REAL,"
+	"  started_ms INTEGER NOT NULL,"
+	"  ended_ms INTEGER,"
+	"  posted_by_host INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (chat_id, number)) WITHOUT ROWID;"
+	"CREATE TABLE cohosts ("
+	"  chat_id INTEGER NOT NULL REFERENCES chats(id),"
+	"  account TEXT NOT NULL,"
+	"  added_by TEXT,"
+	"  added_ms INTEGER,"
+	"  PRIMARY KEY (chat_id, account)) WITHOUT ROWID;"
+	"CREATE TABLE events ("
+	"  id INTEGER PRIMARY KEY,"
+	"  room_id INTEGER NOT NULL REFERENCES rooms(id),"
+	"  ts_ms INTEGER NOT NULL,"    /* server-time where given, UTC ms */
+	"  kind INTEGER NOT NULL,"     /* enum event_kind */
+	"  flags INTEGER NOT NULL,"    /* enum event_flag */
+	"  person_id INTEGER REFERENCES people(id),"
+	"  nick TEXT,"                 /* display name at the time; never a hostmask */
+	"  text TEXT,"
+	"  target TEXT,"               /* KICK: who; NICK: the new nick */
+	"  msgid TEXT,"
+	"  reply_to TEXT,"
+	"  chat_id INTEGER REFERENCES chats(id),"
+	"  round INTEGER);"            /* 0 intro, N round N, NULL outside a chat */
+	"CREATE UNIQUE INDEX events_msgid ON events (room_id, msgid) WHERE msgid IS NOT NULL;"
+	"CREATE INDEX events_chat ON events (chat_id, id) WHERE chat_id IS NOT NULL;"
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER) WITHOUT ROWID;"
+	"INSERT INTO meta (key, value) VALUES ('fts_indexed_to', 0);"
+	"CREATE VIRTUAL TABLE events_fts USING fts5 ("
+	"  text, content='events', content_rowid='id', tokenize='unicode61 remove_diacritics 2');"
+	/* rows are added to the index in batches (store_index_pending); rows
+	 * already indexed are kept in step here */
+	"CREATE TRIGGER events_fts_delete AFTER DELETE ON events"
+	"  WHEN old.kind IN (1, 2, 3) AND old.text IS NOT NULL"
+	"   AND old.id <= (SELECT value FROM meta WHERE key = 'fts_indexed_to')"
+	"  BEGIN INSERT INTO events_fts (events_fts, rowid, text) VALUES ('delete', old.id, old.text); END;"
+	"CREATE TRIGGER events_fts_update AFTER UPDATE OF text ON events"
+	"  WHEN old.kind IN (1, 2, 3)"
+	"   AND old.id <= (SELECT value FROM meta WHERE key = 'fts_indexed_to')"
+	"  BEGIN"
+	"    INSERT INTO events_fts (events_fts, rowid, text) SELECT 'delete', old.id, old.text"
+	"      WHERE old.text IS NOT NULL;"
+	"    INSERT INTO events_fts (rowid, text) SELECT new.id, new.text WHERE new.text IS NOT NULL;"
+	"  END;",
+};
+
+#define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
+
+enum stmt {
+	S_BEGIN, S_COMMIT, S_ROLLBACK,
+	S_ROOM_GET, S_ROOM_ADD, S_PERSON_GET, S_PERSON_ADD,
+	S_EVENT_ADD, S_ROUND_OF_MSGID,
+	S_CHAT_OPEN, S_CHAT_CLOSE, S_ROUND_START, S_ROUND_END, S_COHOST_ADD,
+	S_OPTOUT, S_TRANSCRIPT,
+	S_FTS_MARK, S_FTS_MAX, S_FTS_FILL, S_FTS_SET,
+	S_COUNT
+};
+
+static const char *const stmt_sql[S_COUNT] = {
+	[S_BEGIN] = "BEGIN",
+	[S_COMMIT] = "COMMIT",
+	[S_ROLLBACK] = "ROLLBACK",
+	[S_ROOM_GET] = "SELECT id FROM rooms WHERE network = ?1 AND name = ?2",
+	[S_ROOM_ADD] = "INSERT INTO rooms (network, name, private) VALUES (?1, ?2, ?3)",
+	[S_PERSON_GET] = "SELECT id FROM people WHERE network = ?1 AND key = ?2",
+	[S_PERSON_ADD] = "INSERT INTO people (network, key, account) VALUES (?1, ?2, ?3)",
+	[S_EVENT_ADD] = "INSERT INTO events (room_id, ts_ms, kind, flags, person_id, nick, text,"
+			" target, msgid, reply_to, chat_id, round)"
+			" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+			" ON CONFLICT DO NOTHING",
+	[S_ROUND_OF_MSGID] = "SELECT round FROM events WHERE room_id = ?1 AND msgid = ?2",
+	[S_CHAT_OPEN] = "INSERT INTO chats (room_id, name, title, opened_by, started_ms, planned_end_ms)"
+			" VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[S_CHAT_CLOSE] = "UPDATE chats SET ended_ms = ?2, end_reason = ?3, messages = ?4,"
+			 " participants = ?5 WHERE id = ?1",
+	[S_ROUND_START] = "INSERT OR REPLACE INTO rounds (chat_id, number, topic, planned_minutes,"
+			  " started_ms, posted_by_host) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[S_ROUND_END] = "UPDATE rounds SET ended_ms = ?3 WHERE chat_id = ?1 AND number = ?2",
+	[S_COHOST_ADD] = "INSERT OR IGNORE INTO cohosts (chat_id, account, added_by, added_ms)"
+			 " VALUES (?1, ?2, ?3, ?4)",
+	[S_OPTOUT] = "UPDATE people SET optout_ms = ?3 WHERE network = ?1 AND key = ?2",
+	[S_TRANSCRIPT] = "UPDATE chats SET transcript = ?2 WHERE id = ?1",
+	[S_FTS_MARK] = "SELECT value FROM meta WHERE key = 'fts_indexed_to'",
+	[S_FTS_MAX] = "SELECT coalesce(max(id), 0) FROM events",
+	[S_FTS_FILL] = "INSERT INTO events_fts (rowid, text) SELECT id, text FROM events"
+		       " WHERE id > ?1 AND id <= ?2 AND kind IN (1, 2, 3) AND text IS NOT NULL",
+	[S_FTS_SET] = "UPDATE meta SET value = ?1 WHERE key = 'fts_indexed_to'",
+};
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	sqlite3_stmt *s[S_COUNT];
+	bool in_tx;
+	struct strmap rooms;  /* "network\x1froom" -> id */
+	struct strmap people; /* "network\x1fkey" -> id */
+	struct buf key;
+	int64_t fts_mark;     /* highest event id in the full-text index */
+	int64_t last_id;      /* highest event id written by us */
+	struct store_stats stats;
+};
+
+void store_global_init(void)
+{
+	sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+int store_schema_version(void)
+{
+	return N_MIGRATIONS;
+}
+
+sqlite3 *store_db(struct store *st)
+{
+	return st->db;
+}
+
+const struct store_stats *store_stats(const struct store *st)
+{
+	return &st->stats;
+}
+
+static void db_error(struct store *st, const char *what)
+{
+	st->stats.errors++;
+	log_error("store %s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
+}
+
+static int exec(struct store *st, const char *sql, struct buf *err)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		if (err)
+			buf_printf(err, "%s: %s", st->path, msg ? msg : sqlite3_errmsg(st->db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int migrate(struct store *st, struct buf *err)
+{
+	sqlite3_stmt *q;
+	int version = 0;
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &q, NULL) == SQLITE_OK &&
+	    sqlite3_step(q) == SQLITE_ROW)
+		version = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	if (version > N_MIGRATIONS) {
+		buf_printf(err, "%s: the store has schema version %d, newer than this rounds (%d); "
+				"use a newer rounds or another store", st->path, version, N_MIGRATIONS);
+		return -1;
+	}
+	if (version == N_MIGRATIONS)
+		return 0;
+	if (exec(st, "BEGIN IMMEDIATE", err))
+		return -1;
+	for (int v = version; v < N_MIGRATIONS; v++) {
+		if (exec(st, migrations[v], err)) {
+			exec(st, "ROLLBACK", NULL);
+			buf_printf(err, " (migrating to schema version %d)", v + 1);
+			return -1;
+		}
+	}
+	char sql[64];
+	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", N_MIGRATIONS);
+	if (exec(st, sql, err) || exec(st, "COMMIT", err)) {
+		exec(st, "ROLLBACK", NULL);
+		return -1;
+	}
+	if (version)
+		log_info("store %s: migrated from schema version %d to %d", st->path, version, N_MIGRATIONS);
+	return 0;
+}
+
+int store_open(const char *path, struct store **out, struct buf *err)
+{
+	struct store *st = mem_calloc(1, sizeof *st);
+	st->path = mem_strdup(path);
+	*out = NULL;
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
+		buf_printf(err, "%s: cannot open the store: %s", path,
+			   st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, 5000);
+	if (exec(st, "PRAGMA journal_mode = WAL", err) || exec(st, "PRAGMA synchronous = NORMAL", err) ||
+	    exec(st, "PRAGMA foreign_keys = ON", err) || exec(st, "PRAGMA secure_delete = OFF", err) ||
+	    exec(st, "PRAGMA cache_size = -1024", err))
+		goto fail;
+	if (migrate(st, err))
+		goto fail;
+	for (int i = 0; i < S_COUNT; i++) {
+		if (sqlite3_prepare_v3(st->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &st->s[i],
+				       NULL) != SQLITE_OK) {
+			buf_printf(err, "%s: %s (in: %s)", path, sqlite3_errmsg(st->db), stmt_sql[i]);
+			goto fail;
+		}
+	}
+	sqlite3_stmt *q = st->s[S_FTS_MARK];
+	if (sqlite3_step(q) == SQLITE_ROW)
+		st->fts_mark = sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	q = st->s[S_FTS_MAX];
+	if (sqlite3_step(q) == SQLITE_ROW)
+		st->last_id = sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	*out = st;
+	return 0;
+fail:
+	for (int i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(st->s[i]);
+	sqlite3_close(st->db);
+	free(st->path);
+	free(st);
+	return -1;
+}
+
+static int step_done(struct store *st, sqlite3_stmt *q, const char *what)
+{
+	int rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		db_error(st, what);
+		return -1;
+	}
+	return 0;
+}
+
+/* Opens the grouped write transaction if none is open. */
+static int begin(struct store *st)
+{
+	if (st->in_tx)
+		return 0;
+	if (step_done(st, st->s[S_BEGIN], "begin"))
+		return -1;
+	st->in_tx = true;
+	return 0;
+}
+
+int store_commit(struct store *st)
+{
+	if (!st->in_tx)
+		return 0;
+	st->in_tx = false;
+	st->stats.commits++;
+	if (step_done(st, st->s[S_COMMIT], "commit")) {
+		step_done(st, st->s[S_ROLLBACK], "rollback");
+		return -1;
+	}
+	return 0;
+}
+
+void store_close(struct store *st)
+{
+	if (!st)
+		return;
+	store_commit(st);
+	while (store_index_pending(st, 100000) > 0)
+		;
+	for (int i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(st->s[i]);
+	sqlite3_close(st->db);
+	strmap_clear(&st->rooms);
+	strmap_clear(&st->people);
+	buf_free(&st->key);
+	free(st->path);
+	free(st);
+}
+
+void store_person_key(const char *account, const char *folded_nick, struct buf *out)
+{
+	buf_clear(out);
+	if (account && *account) {
+		buf_adds(out, "a:");
+		for (const char *p = account; *p; p++)
+			buf_addc(out, (char)tolower((unsigned char)*p));
+	} else {
+		buf_adds(out, "n:");
+		buf_adds(out, folded_nick ? folded_nick : "");
+	}
+}
+
+static const char *cache_key(struct store *st, const char *network, const char *name)
+{
+	buf_clear(&st->key);
+	buf_adds(&st->key, network);
+	buf_addc(&st->key, '\x1f');
+	buf_adds(&st->key, name);
+	return st->key.p;
+}
+
+/* Looks up or creates a row of rooms/people; ids are cached. */
+static int64_t get_or_add(struct store *st, struct strmap *cache, enum stmt get, enum stmt add,
+			  const char *network, const char *name, const char *extra, int flag)
+{
+	const char *k = cache_key(st, network, name);
+	intptr_t cached = (intptr_t)strmap_get(cache, k);
+	if (cached)
+		return cached;
+	sqlite3_stmt *q = st->s[get];
+	sqlite3_bind_text(q, 1, network, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, name, -1, SQLITE_STATIC);
+	int64_t id = 0;
+	if (sqlite3_step(q) == SQLITE_ROW)
+		id = sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	if (!id) {
+		if (begin(st))
+			return -1;
+		q = st->s[add];
+		sqlite3_bind_text(q, 1, network, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, name, -1, SQLITE_STATIC);
+		if (add == S_ROOM_ADD)
+			sqlite3_bind_int(q, 3, flag);
+		else if (extra)
+			sqlite3_bind_text(q, 3, extra, -1, SQLITE_STATIC);
+		if (step_done(st, q, "add room/person"))
+			return -1;
+		id = sqlite3_last_insert_rowid(st->db);
+	}
+	strmap_put(cache, cache_key(st, network, name), (void *)(intptr_t)id);
+	return id;
+}
+
+static int64_t room_id(struct store *st, const char *network, const char *room, bool priv)
+{
+	return get_or_add(st, &st->rooms, S_ROOM_GET, S_ROOM_ADD, network, room, NULL, priv);
+}
+
+static void bind_text_or_null(sqlite3_stmt *q, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(q, i, s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(q, i);
+}
+
+int store_add_event(struct store *st, const struct event *ev, const char *person_key,
+		    int64_t chat_id, int round, int64_t *id_out)
+{
+	if (id_out)
+		*id_out = 0;
+	int64_t rid = room_id(st, ev->network, ev->room ? ev->room : "", ev->flags & EVENT_F_PRIVATE);
+	if (rid < 0)
+		return -1;
+	int64_t pid = 0;
+	if (person_key) {
+		const char *account = person_key[0] == 'a' ? ev->account : NULL;
+		pid = get_or_add(st, &st->people, S_PERSON_GET, S_PERSON_ADD, ev->network, person_key,
+				 account, 0);
+		if (pid < 0)
+			return -1;
+	}
+	if (begin(st))
+		return -1;
+	sqlite3_stmt *q = st->s[S_EVENT_ADD];
+	sqlite3_bind_int64(q, 1, rid);
+	sqlite3_bind_int64(q, 2, ev->ts_ms);
+	sqlite3_bind_int(q, 3, ev->kind);
+	sqlite3_bind_int(q, 4, (int)ev->flags);
+	if (pid)
+		sqlite3_bind_int64(q, 5, pid);
+	bind_text_or_null(q, 6, ev->nick);
+	bind_text_or_null(q, 7, ev->text);
+	bind_text_or_null(q, 8, ev->target);
+	bind_text_or_null(q, 9, ev->msgid);
+	bind_text_or_null(q, 10, ev->reply_to);
+	if (chat_id > 0) {
+		sqlite3_bind_int64(q, 11, chat_id);
+		if (round >= 0)
+			sqlite3_bind_int(q, 12, round);
+	}
+	int rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	if (rc != SQLITE_DONE) {
+		db_error(st, "store an event");
+		return -1;
+	}
+	if (!sqlite3_changes(st->db)) {
+		st->stats.duplicates++;
+		return 0;
+	}
+	st->last_id = sqlite3_last_insert_rowid(st->db);
+	if (id_out)
+		*id_out = st->last_id;
+	st->stats.events_stored++;
+	return 1;
+}
+
+int store_round_of_msgid(struct store *st, const char *network, const char *room, const char *msgid)
+{
+	if (!msgid)
+		return -1;
+	intptr_t rid = (intptr_t)strmap_get(&st->rooms, cache_key(st, network, room));
+	if (!rid)
+		return -1;
+	sqlite3_stmt *q = st->s[S_ROUND_OF_MSGID];
+	sqlite3_bind_int64(q, 1, rid);
+	sqlite3_bind_text(q, 2, msgid, -1, SQLITE_STATIC);
+	int round = -1;
+	if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL)
+		round = sqlite3_column_int(q, 0);
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	return round;
+}
+
+int64_t store_chat_open(struct store *st, const char *network, const char *room, const char *name,
+			const char *title, int64_t started_ms, int64_t planned_end_ms, const char *by)
+{
+	int64_t rid = room_id(st, network, room, false);
+	if (rid < 0 || begin(st))
+		return -1;
+	sqlite3_stmt *q = st->s[S_CHAT_OPEN];
+	sqlite3_bind_int64(q, 1, rid);
+	sqlite3_bind_text(q, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, title, -1, SQLITE_STATIC);
+	bind_text_or_null(q, 4, by);
+	sqlite3_bind_int64(q, 5, started_ms);
+	sqlite3_bind_int64(q, 6, planned_end_ms);
+	if (step_done(st, q, "open a chat"))
+		return -1;
+	return sqlite3_last_insert_rowid(st->db);
+}
+
+int store_chat_close(struct store *st, int64_t chat_id, int64_t ended_ms, const char *reason,
+		     uint64_t messages, uint64_t participants)
+{
+	if (begin(st))
+		return -1;
+	sqlite3_stmt *q = st->s[S_CHAT_CLOSE];
+	sqlite3_bind_int64(q, 1, chat_id);
+	sqlite3_bind_int64(q, 2, ended_ms);
+	bind_text_or_null(q, 3, reason);
+	sqlite3_bind_int64(q, 4, (int64_t)messages);
+	sqlite3_bind_int64(q, 5, (int64_t)participants);
+	return step_done(st, q, "close a chat");
+}
+
+int store_round_start(struct store *st, int64_t chat_id, int number, const char *topic,
+		      double planned_minutes, int64_t started_ms, bool by_host)
+{
+	if (begin(st))
+		return -1;
+	sqlite3_stmt *q = st->s[S_ROUND_START];
+	sqlite3_bind_int64(q, 1, chat_id);
+	sqlite3_bind_int(q, 2, number);
+	sqlite3_bind_text(q, 3, topic, -1, SQLITE_STATIC);
+	sqlite3_bind_double(q, 4, planned_minutes);
+	sqlite3_bind_int64(q, 5, started_ms);
+	sqlite3_bind_int(q, 6, by_host);
+	return step_done(st, q, "start a round");
+}
+
+int store_round_end(struct store *st, int64_t chat_id, int number, int64_t ended_ms)
+{
+	if (begin(st))
+		return -1;
+	sqlite3_stmt *q = st->s[S_ROUND_END];
+	sqlite3_bind_int64(q, 1, chat_id);
+	sqlite3_bind_int(q, 2, number);
+	sqlite3_bind_int64(q, 3, ended_ms);
+	return step_done(st, q, "end a round");
+}
+
+int store_add_cohost(struct store *st, int64_t chat_id, const char *account, const char *by,
+		     int64_t now_ms)
+{
+	if (begin(st))
+		return -1;
+	sqlite3_stmt *q = st->s[S_COHOST_ADD];
+	sqlite3_bind_int64(q, 1, chat_id);
+	sqlite3_bind_text(q, 2, account, -1, SQLITE_STATIC);
+	bind_text_or_null(q, 3, by);
+	sqlite3_bind_int64(q, 4, now_ms);
+	return step_done(st, q, "add a co-host");
+}
+
+int store_set_optout(struct store *st, const char *network, const char *person_key, bool out,
+		     int64_t now_ms)
+{
+	if (get_or_add(st, &st->people, S_PERSON_GET, S_PERSON_ADD, network, person_key, NULL, 0) < 0 ||
+	    begin(st))
+		return -1;
+	sqlite3_stmt *q = st->s[S_OPTOUT];
+	sqlite3_bind_text(q, 1, network, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, person_key, -1, SQLITE_STATIC);
+	if (out)
+		sqlite3_bind_int64(q, 3, now_ms);
+	else
+		sqlite3_bind_null(q, 3);
+	return step_done(st, q, "record an opt-out");
+}
+
+int store_set_transcript(struct store *st, int64_t chat_id, const char *location)
+{
+	if (begin(st))
+		return -1;
+	sqlite3_stmt *q = st->s[S_TRANSCRIPT];
+	sqlite3_bind_int64(q, 1, chat_id);
+	bind_text_or_null(q, 2, location);
+	return step_done(st, q, "record the transcript");
+}
+
+bool store_index_behind(struct store *st)
+{
+	return st->last_id > st->fts_mark;
+}
+
+int store_index_pending(struct store *st, int max_rows)
+{
+	if (store_commit(st))
+		return -1;
+	sqlite3_stmt *q = st->s[S_FTS_MAX];
+	if (sqlite3_step(q) == SQLITE_ROW)
+		st->last_id = sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	if (st->last_id <= st->fts_mark)
+		return 0;
+	int64_t upto = st->last_id;
+	if (max_rows > 0 && upto - st->fts_mark > max_rows)
+		upto = st->fts_mark + max_rows;
+	if (begin(st))
+		return -1;
+	q = st->s[S_FTS_FILL];
+	sqlite3_bind_int64(q, 1, st->fts_mark);
+	sqlite3_bind_int64(q, 2, upto);
+	if (step_done(st, q, "index messages"))
+		goto fail;
+	q = st->s[S_FTS_SET];
+	sqlite3_bind_int64(q, 1, upto);
+	if (step_done(st, q, "index messages"))
+		goto fail;
+	if (store_commit(st))
+		goto fail_committed;
+	int n = (int)(upto - st->fts_mark);
+	st->fts_mark = upto;
+	return n;
+fail:
+	st->in_tx = false;
+	step_done(st, st->s[S_ROLLBACK], "rollback");
+fail_committed:
+	return -1;
+}

@@ -1,0 +1,83 @@
+/* store: the SQLite file where every line the bot reads is written before
+ * anything acts on it. One file, WAL, busy_timeout, foreign keys on;
+ * schema version in PRAGMA user_version, migrations append-only and
+ * applied in one transaction; statements prepared once, parameters bound.
+ *
+ * Writes are grouped: the first write after store_commit() opens a
+ * transaction, and the caller commits once per loop turn (after a read
+ * chunk) before it acts on what it stored. WAL with synchronous=NORMAL
+ * keeps every committed line through a crash of the process.
+ *
+ * Full-text search (FTS5, external content on events.text) is filled in
+ * batches behind a watermark kept in the store (store_index_pending()),
+ * because indexing row by row inside the hot path costs several times
+ * more than storing; updates and deletes of indexed rows are kept in step
+ * by triggers. */
+#ifndef ROUNDS_STORE_H
+#define ROUNDS_STORE_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "event.h"
+
+struct store;
+
+/* Call once before any other SQLite use (single-threaded, no memory
+ * statistics: both cost time on every allocation). */
+void store_global_init(void);
+
+/* Opens or creates the store, migrating it to the current schema.
+ * Returns 0, or -1 with a message for a person in err. */
+int store_open(const char *path, struct store **out, struct buf *err);
+/* Commits, indexes what is pending, and closes. */
+void store_close(struct store *st);
+/* Read access for the transcript model and search (same thread). */
+sqlite3 *store_db(struct store *st);
+int store_schema_version(void);
+
+/* Commits the open transaction, if any. Returns 0 or -1 (logged). */
+int store_commit(struct store *st);
+
+/* Participant key: "a:<account>" (lowercased) when logged in, else
+ * "n:<nick>" (casefolded by the caller's rules). Written into out. */
+void store_person_key(const char *account, const char *folded_nick, struct buf *out);
+
+/* Records an event. chat_id 0 and round -1 when not part of a chat.
+ * Returns 1 stored, 0 already stored (same room and message id), -1 error. */
+int store_add_event(struct store *st, const struct event *ev, const char *person_key,
+		    int64_t chat_id, int round, int64_t *id_out);
+/* The round of the stored message with this id in this room, or -1. */
+int store_round_of_msgid(struct store *st, const char *network, const char *room, const char *msgid);
+
+int64_t store_chat_open(struct store *st, const char *network, const char *room, const char *name,
+			const char *title, int64_t started_ms, int64_t planned_end_ms, const char *by);
+int store_chat_close(struct store *st, int64_t chat_id, int64_t ended_ms, const char *reason,
+		     uint64_t messages, uint64_t participants);
+int store_round_start(struct store *st, int64_t chat_id, int number, const char *topic,
+		      double planned_minutes, int64_t started_ms, bool by_host);
+int store_round_end(struct store *st, int64_t chat_id, int number, int64_t ended_ms);
+int store_add_cohost(struct store *st, int64_t chat_id, const char *account, const char *by,
+		     int64_t now_ms);
+/* Opt a participant out of (or back into) published transcripts. */
+int store_set_optout(struct store *st, const char *network, const char *person_key, bool out,
+		     int64_t now_ms);
+int store_set_transcript(struct store *st, int64_t chat_id, const char *location);
+
+/* Indexes up to max_rows events not yet in the full-text index, in one
+ * transaction of their own. Returns rows indexed, or -1. */
+int store_index_pending(struct store *st, int max_rows);
+/* Is anything waiting to be indexed? */
+bool store_index_behind(struct store *st);
+
+struct store_stats {
+	uint64_t events_stored;
+	uint64_t duplicates;
+	uint64_t errors;
+	uint64_t commits;
+};
+const struct store_stats *store_stats(const struct store *st);
+
+#endif

@@ -1,0 +1,223 @@
+/* The SQLite store: events once per message id, chats and rounds, opt-out,
+ * full-text indexing behind its watermark, schema migrations, errors. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "store.h"
+
+static char dir[256];
+static char path[300];
+
+static int setup(void **state)
+{
+	snprintf(dir, sizeof dir, "%s/store-XXXXXX", TEST_BINARY_DIR);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/rounds.db", dir);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[400];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	return system(cmd);
+}
+
+static struct store *open_ok(void)
+{
+	struct store *st;
+	struct buf err = BUF_INIT;
+	if (store_open(path, &st, &err) != 0)
+		fail_msg("store_open: %s", err.p);
+	buf_free(&err);
+	return st;
+}
+
+static int64_t scalar(struct store *st, const char *sql)
+{
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(store_db(st), sql, -1, &q, NULL), SQLITE_OK);
+	int64_t v = -1;
+	if (sqlite3_step(q) == SQLITE_ROW)
+		v = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return v;
+}
+
+static struct event msg(const char *nick, const char *text, const char *msgid, int64_t ts)
+{
+	return (struct event){.kind = EVENT_MESSAGE, .network = "testnet", .room = "#hcsm",
+			      .nick = nick, .text = text, .msgid = msgid, .ts_ms = ts};
+}
+
+static void test_events_once_per_msgid(void **state)
+{
+	struct store *st = open_ok();
+	struct event a = msg("alice", "A1 hello", "m1", 1000);
+	int64_t id;
+	assert_int_equal(store_add_event(st, &a, "a:alice", 0, -1, &id), 1);
+	assert_true(id > 0);
+	/* the same message replayed (history on join) is stored once */
+	assert_int_equal(store_add_event(st, &a, "a:alice", 0, -1, NULL), 0);
+	/* same id in another room is another message */
+	struct event other = a;
+	other.room = "#other";
+	assert_int_equal(store_add_event(st, &other, "a:alice", 0, -1, NULL), 1);
+	/* messages without ids are never merged */
+	struct event noid = msg("bob", "same text", NULL, 2000);
+	assert_int_equal(store_add_event(st, &noid, "n:bob", 0, -1, NULL), 1);
+	assert_int_equal(store_add_event(st, &noid, "n:bob", 0, -1, NULL), 1);
+	assert_int_equal(store_commit(st), 0);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events"), 4);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM people"), 2);
+	assert_int_equal(store_stats(st)->duplicates, 1);
+	/* nothing of a hostmask is kept: the schema has no column for one */
+	assert_int_equal(scalar(st, "SELECT count(*) FROM pragma_table_info('events') WHERE name LIKE '%host%'"), 0);
+	store_close(st);
+}
+
+static void test_chat_rounds_and_linking(void **state)
+{
+	struct store *st = open_ok();
+	int64_t chat = store_chat_open(st, "testnet", "#hcsm", "hcsm", "HCSM weekly", 1000, 99000, "alice");
+	assert_true(chat > 0);
+	assert_int_equal(store_round_start(st, chat, 1, "Burnout?", 10, 2000, false), 0);
+	struct event a = msg("bob", "A1 yes", "m10", 2500);
+	assert_int_equal(store_add_event(st, &a, "n:bob", chat, 1, NULL), 1);
+	assert_int_equal(store_round_of_msgid(st, "testnet", "#hcsm", "m10"), 1);
+	assert_int_equal(store_round_of_msgid(st, "testnet", "#hcsm", "nope"), -1);
+	assert_int_equal(store_round_end(st, chat, 1, 3000), 0);
+	assert_int_equal(store_add_cohost(st, chat, "carol", "alice", 3100), 0);
+	assert_int_equal(store_chat_close(st, chat, 4000, "the last topic ended", 1, 1), 0);
+	assert_int_equal(store_set_transcript(st, chat, "/out/hcsm.md"), 0);
+	assert_int_equal(store_commit(st), 0);
+	assert_int_equal(scalar(st, "SELECT ended_ms FROM rounds WHERE chat_id = 1 AND number = 1"), 3000);
+	assert_int_equal(scalar(st, "SELECT ended_ms FROM chats WHERE id = 1"), 4000);
+	assert_int_equal(scalar(st, "SELECT round FROM events WHERE msgid = 'm10'"), 1);
+	store_close(st);
+}
+
+static void test_optout(void **state)
+{
+	struct store *st = open_ok();
+	assert_int_equal(store_set_optout(st, "testnet", "a:dana", true, 5000), 0);
+	assert_int_equal(store_commit(st), 0);
+	assert_int_equal(scalar(st, "SELECT optout_ms FROM people WHERE key = 'a:dana'"), 5000);
+	assert_int_equal(store_set_optout(st, "testnet", "a:dana", false, 6000), 0);
+	assert_int_equal(store_commit(st), 0);
+	assert_int_equal(scalar(st, "SELECT optout_ms IS NULL FROM people WHERE key = 'a:dana'"), 1);
+	struct buf k = BUF_INIT;
+	store_person_key("DrSmith", "drsmith_", &k);
+	assert_string_equal(k.p, "a:drsmith");
+	store_person_key(NULL, "guest{1}", &k);
+	assert_string_equal(k.p, "n:guest{1}");
+	buf_free(&k);
+	store_close(st);
+}
+
+static void test_full_text_index(void **state)
+{
+	struct store *st = open_ok();
+	struct event a = msg("a", "Telehealth helps rural patients", "x1", 1);
+	struct event b = msg("b", "Burnout among nurses is real", "x2", 2);
+	struct event j = {.kind = EVENT_JOIN, .network = "testnet", .room = "#hcsm", .nick = "c", .ts_ms = 3};
+	struct event c = msg("c", "Caf\xc3\xa9 conversations about telehealth", "x3", 4);
+	store_add_event(st, &a, "n:a", 0, -1, NULL);
+	store_add_event(st, &b, "n:b", 0, -1, NULL);
+	store_add_event(st, &j, "n:c", 0, -1, NULL);
+	store_add_event(st, &c, "n:c", 0, -1, NULL);
+	assert_int_equal(store_commit(st), 0);
+	assert_true(store_index_behind(st));
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events_fts WHERE events_fts MATCH 'telehealth'"), 0);
+	assert_int_equal(store_index_pending(st, 2), 2);
+	assert_int_equal(store_index_pending(st, 0), 2);
+	assert_false(store_index_behind(st));
+	assert_int_equal(store_index_pending(st, 0), 0);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events_fts WHERE events_fts MATCH 'telehealth'"), 2);
+	/* accents do not matter */
+	assert_int_equal(scalar(st, "SELECT rowid FROM events_fts WHERE events_fts MATCH 'cafe'"), 4);
+	/* phrase search */
+	assert_int_equal(scalar(st, "SELECT rowid FROM events_fts WHERE events_fts MATCH '\"rural patients\"'"), 1);
+	/* an indexed row that is edited or deleted stays in step */
+	sqlite3_exec(store_db(st), "UPDATE events SET text = 'edited away' WHERE id = 1", NULL, NULL, NULL);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events_fts WHERE events_fts MATCH 'telehealth'"), 1);
+	assert_int_equal(scalar(st, "SELECT rowid FROM events_fts WHERE events_fts MATCH 'edited'"), 1);
+	sqlite3_exec(store_db(st), "DELETE FROM events WHERE id = 2", NULL, NULL, NULL);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events_fts WHERE events_fts MATCH 'nurses'"), 0);
+	sqlite3_exec(store_db(st), "INSERT INTO events_fts(events_fts) VALUES('integrity-check')", NULL, NULL, NULL);
+	assert_int_equal(sqlite3_errcode(store_db(st)), SQLITE_OK);
+	store_close(st);
+	/* the watermark survives a restart: nothing is indexed twice */
+	st = open_ok();
+	assert_false(store_index_behind(st));
+	struct event d = msg("d", "new telehealth line", "x5", 5);
+	store_add_event(st, &d, "n:d", 0, -1, NULL);
+	store_commit(st);
+	assert_int_equal(store_index_pending(st, 0), 1);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events_fts WHERE events_fts MATCH 'telehealth'"), 2);
+	store_close(st);
+}
+
+static void test_reopen_and_version(void **state)
+{
+	struct store *st = open_ok();
+	assert_int_equal(scalar(st, "PRAGMA user_version"), store_schema_version());
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(store_db(st), "PRAGMA journal_mode", -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(q, 0), "wal");
+	sqlite3_finalize(q);
+	assert_int_equal(scalar(st, "PRAGMA foreign_keys"), 1);
+	store_close(st);
+	st = open_ok(); /* no migration the second time */
+	store_close(st);
+	/* a store from a newer rounds is refused with a clear message */
+	sqlite3 *db;
+	sqlite3_open(path, &db);
+	sqlite3_exec(db, "PRAGMA user_version = 999", NULL, NULL, NULL);
+	sqlite3_close(db);
+	struct buf err = BUF_INIT;
+	assert_int_equal(store_open(path, &st, &err), -1);
+	assert_non_null(strstr(err.p, "schema version 999, newer than this rounds"));
+	buf_free(&err);
+}
+
+static void test_open_errors(void **state)
+{
+	struct store *st;
+	struct buf err = BUF_INIT;
+	assert_int_equal(store_open("/nonexistent-dir/x/rounds.db", &st, &err), -1);
+	assert_non_null(strstr(err.p, "/nonexistent-dir/x/rounds.db: cannot open the store"));
+	buf_clear(&err);
+	char notdb[320];
+	snprintf(notdb, sizeof notdb, "%s/not-a-db", dir);
+	FILE *f = fopen(notdb, "w");
+	fputs("this is not a database, just text that is long enough to matter ..........", f);
+	fclose(f);
+	assert_int_equal(store_open(notdb, &st, &err), -1);
+	assert_non_null(strstr(err.p, "not-a-db"));
+	buf_free(&err);
+}
+
+int main(void)
+{
+	log_set_level(LOG_ERROR);
+	store_global_init();
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_events_once_per_msgid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chat_rounds_and_linking, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_optout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_text_index, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reopen_and_version, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -20,7 +20,8 @@ struct config_network {
 	bool tls;              /* default true */
 	bool tls_verify;       /* default true; false logs a warning at start */
 	char *ca_file;         /* absolute path or NULL (system trust store) */
-	bool websocket;        /* IRC over WebSocket (ws:// or wss:// by tls) */
+	bool websocket;        /* IRC over WebSocket (ws:// or wss:// by tls); the ws_
+	                        * fields below are set (defaults filled) only when true */
 	char *ws_path;         /* default "/" */
 	char *ws_origin;       /* default "http://HOST" (InspIRCd wants one) */
 	char **ws_subprotocols; /* default {"text.ircv3.net", "text.inspircd.org"} */
@@ -57,8 +58,8 @@ struct config_chat {
 	double intro_minutes;  /* default 5 */
 	double warning_minutes; /* default 2 */
 	double overrun_grace_minutes; /* default 30 */
-	char *welcome;         /* default built from the title */
-	char *disclaimer;      /* default: a general "not medical advice" notice */
+	char *welcome;         /* NULL: the session's greeting; "": none */
+	char *disclaimer;      /* default: a general "not medical advice" notice; NULL: "" */
 	char *rules;           /* a link or a sentence; NULL: none */
 	char *prefix;          /* default "!" */
 	struct config_topic *agenda;

@@ -1,0 +1,1003 @@
+/* Unit tests for bot/config.c: every key, every default, and the exact
+ * messages a person reads when a config is wrong. JSON in this file is
+ * written with single quotes (turned into double quotes by j()) to keep
+ * it readable. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "config.h"
+#include "log.h"
+#include "mem.h"
+
+static char tmpdir[64];
+
+/* ---- helpers ------------------------------------------------------------- */
+
+/* The JSON with every ' turned into ". Freed by the caller. */
+static char *j(const char *s)
+{
+	char *p = mem_strdup(s);
+	for (char *q = p; *q; q++)
+		if (*q == '\'')
+			*q = '"';
+	return p;
+}
+
+/* Loads JSON (single-quoted) as if from path; returns the config or NULL
+ * and leaves the messages in err. */
+static struct config *load_at(const char *path, const char *json, struct buf *err)
+{
+	char *text = j(json);
+	struct config *cfg = (struct config *)1;
+	int rc = config_load_string(path, text, strlen(text), &cfg, err);
+	free(text);
+	if (rc == 0)
+		assert_non_null(cfg);
+	else
+		assert_null(cfg);
+	return cfg;
+}
+
+/* Loads JSON that must be valid. */
+static struct config *ok(const char *json)
+{
+	struct buf err = BUF_INIT;
+	struct config *cfg = load_at("/etc/rounds/conf.json", json, &err);
+	if (!cfg)
+		fail_msg("unexpected errors:\n%s", buf_str(&err));
+	assert_int_equal(err.len, 0);
+	buf_free(&err);
+	return cfg;
+}
+
+/* Loads JSON that must fail and checks the whole text of the errors. */
+static void errors_are(const char *json, const char *want)
+{
+	struct buf err = BUF_INIT;
+	struct config *cfg = load_at("conf.json", json, &err);
+	assert_null(cfg);
+	assert_string_equal(buf_str(&err), want);
+	buf_free(&err);
+}
+
+/* A valid network and chat to build failing configs around. */
+#define NET "'libera': {'host': 'irc.libera.chat', 'nick': 'rounds'}"
+#define AGENDA "'agenda': [{'topic': 'What brings you here?'}]"
+#define CHAT "'hcsm': {'network': 'libera', 'room': '#hcsm', 'hosts': ['alice'], " AGENDA "}"
+#define CFG(nets, chats) "{'networks': {" nets "}, 'chats': {" chats "}}"
+#define WITH_NET(...) CFG(NET, "'hcsm': {'network': 'libera', 'room': '#hcsm', " \
+			       "'hosts': ['alice'], " AGENDA ", " __VA_ARGS__ "}")
+#define WITH_CHAT(...) CFG("'libera': {'host': 'irc.libera.chat', 'nick': 'rounds', " \
+			   __VA_ARGS__ "}", CHAT)
+
+static char *tmp_path(const char *name)
+{
+	struct buf b = BUF_INIT;
+	buf_printf(&b, "%s/%s", tmpdir, name);
+	return buf_steal(&b);
+}
+
+static void write_file(const char *name, const char *text, mode_t mode)
+{
+	char *path = tmp_path(name);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	assert_int_equal(fchmod(fd, mode), 0);
+	close(fd);
+	free(path);
+}
+
+/* Runs a load with stderr captured into *log (the log module writes there). */
+static struct config *load_capturing(const char *path, const char *json, struct buf *err,
+				     struct buf *log)
+{
+	char *logpath = tmp_path("stderr.log");
+	fflush(stderr);
+	int saved = dup(2);
+	int fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(saved >= 0 && fd >= 0);
+	dup2(fd, 2);
+	close(fd);
+	struct config *cfg = load_at(path, json, err);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	FILE *f = fopen(logpath, "r");
+	assert_non_null(f);
+	char chunk[512];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof chunk, f)))
+		buf_add(log, chunk, n);
+	fclose(f);
+	unlink(logpath);
+	free(logpath);
+	return cfg;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static int setup(void **state)
+{
+	snprintf(tmpdir, sizeof tmpdir, "/tmp/rounds-test-config-XXXXXX");
+	if (!mkdtemp(tmpdir))
+		return -1;
+	unsetenv("ROUNDS_TEST_UNSET");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	return nftw(tmpdir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+/* ---- valid configs ----------------------------------------------------- */
+
+static void test_full_config(void **state)
+{
+	write_file("ca.pem", "-----BEGIN CERTIFICATE-----\n", 0644);
+	write_file("pw", "s3cret\r\n", 0600);
+	setenv("ROUNDS_TEST_PW", "env-pw", 1);
+	char *path = tmp_path("conf.json");
+	struct buf err = BUF_INIT;
+	struct config *cfg = load_at(path, "{\n"
+		"'store': '/var/lib/rounds/r.db', 'output_dir': 'site',\n"
+		"'base_url': 'https://chats.example.org/archive/', 'log_level': 'debug',\n"
+		"'networks': {\n"
+		" 'libera': {'type': 'irc', 'host': 'irc.libera.chat', 'tls': true, 'port': 6697,\n"
+		"   'tls_verify': true, 'ca_file': 'ca.pem', 'nick': 'Rounds[bot]',\n"
+		"   'username': 'rounds', 'realname': 'HCSM moderator',\n"
+		"   'sasl': {'account': 'roundsbot', 'password_file': 'pw'},\n"
+		"   'pace': {'burst': 8, 'per_second': 2.5},\n"
+		"   'reconnect': {'min_seconds': 1, 'max_seconds': 120}, 'ping_seconds': 30},\n"
+		" 'test-net': {'host': '::1', 'tls': false, 'tls_verify': false, 'nick': 'r',\n"
+		"   'websocket': {'path': '/irc', 'origin': 'http://chat.example',\n"
+		"                 'subprotocols': ['text.ircv3.net']},\n"
+		"   'sasl': {'account': 'r', 'password_env': 'ROUNDS_TEST_PW'}}},\n"
+		"'chats': {\n"
+		" 'hcsm': {'network': 'libera', 'room': '#HCSM', 'title': 'Healthcare social media',\n"
+		"   'welcome': 'Hello!', 'disclaimer': 'Not advice.', 'rules': 'https://x.org/rules',\n"
+		"   'hosts': ['alice', 'bob'], 'cohosts': ['carol'], 'ops_are_moderators': true,\n"
+		"   'intro_minutes': 0.5, 'warning_minutes': 1, 'overrun_grace_minutes': 10,\n"
+		"   'prefix': '.!',\n"
+		"   'agenda': [{'topic': 'T one', 'minutes': 12}, {'topic': 'T two', 'minutes': 0.1}]},\n"
+		" 'meded': {'network': 'test-net', 'room': '&meded', 'ops_are_moderators': true,\n"
+		"   'disclaimer': '', 'welcome': '', 'agenda': [{'topic': 'Only topic'}]}}}", &err);
+	if (!cfg)
+		fail_msg("%s", buf_str(&err));
+	char *dir = tmp_path("");
+	dir[strlen(dir) - 1] = '\0';
+	assert_string_equal(cfg->path, path);
+	assert_string_equal(cfg->dir, dir);
+	assert_string_equal(cfg->store_path, "/var/lib/rounds/r.db");
+	char *site = tmp_path("site"), *ca = tmp_path("ca.pem"), *pw = tmp_path("pw");
+	assert_string_equal(cfg->output_dir, site);
+	assert_string_equal(cfg->base_url, "https://chats.example.org/archive");
+	assert_string_equal(cfg->log_level, "debug");
+
+	assert_int_equal(cfg->n_networks, 2);
+	const struct config_network *n = &cfg->networks[0];
+	assert_string_equal(n->name, "libera");
+	assert_int_equal(n->type, CONFIG_NET_IRC);
+	assert_string_equal(n->host, "irc.libera.chat");
+	assert_int_equal(n->port, 6697);
+	assert_true(n->tls);
+	assert_true(n->tls_verify);
+	assert_string_equal(n->ca_file, ca);
+	assert_false(n->websocket);
+	assert_null(n->ws_path);
+	assert_string_equal(n->nick, "Rounds[bot]");
+	assert_string_equal(n->username, "rounds");
+	assert_string_equal(n->realname, "HCSM moderator");
+	assert_string_equal(n->sasl_account, "roundsbot");
+	assert_string_equal(n->sasl_password, "s3cret");
+	char *src = tmp_path("pw");
+	struct buf want = BUF_INIT;
+	buf_printf(&want, "file %s", src);
+	assert_string_equal(n->sasl_password_source, buf_str(&want));
+	assert_int_equal(n->pace_burst, 8);
+	assert_true(n->pace_per_second == 2.5);
+	assert_true(n->reconnect_min_seconds == 1);
+	assert_true(n->reconnect_max_seconds == 120);
+	assert_true(n->ping_seconds == 30);
+
+	n = &cfg->networks[1];
+	assert_string_equal(n->name, "test-net");
+	assert_string_equal(n->host, "::1");
+	assert_false(n->tls);
+	assert_false(n->tls_verify);
+	assert_int_equal(n->port, 6667);
+	assert_true(n->websocket);
+	assert_string_equal(n->ws_path, "/irc");
+	assert_string_equal(n->ws_origin, "http://chat.example");
+	assert_int_equal(n->n_ws_subprotocols, 1);
+	assert_string_equal(n->ws_subprotocols[0], "text.ircv3.net");
+	assert_string_equal(n->sasl_password, "env-pw");
+	assert_string_equal(n->sasl_password_source, "environment variable ROUNDS_TEST_PW");
+
+	assert_int_equal(cfg->n_chats, 2);
+	const struct config_chat *c = config_chat_by_name(cfg, "hcsm");
+	assert_ptr_equal(c, &cfg->chats[0]);
+	assert_string_equal(c->network, "libera");
+	assert_int_equal(c->network_index, 0);
+	assert_string_equal(c->room, "#HCSM");
+	assert_string_equal(c->title, "Healthcare social media");
+	assert_string_equal(c->welcome, "Hello!");
+	assert_string_equal(c->disclaimer, "Not advice.");
+	assert_string_equal(c->rules, "https://x.org/rules");
+	assert_int_equal(c->n_hosts, 2);
+	assert_string_equal(c->hosts[1], "bob");
+	assert_int_equal(c->n_cohosts, 1);
+	assert_string_equal(c->cohosts[0], "carol");
+	assert_true(c->ops_are_moderators);
+	assert_true(c->intro_minutes == 0.5);
+	assert_true(c->warning_minutes == 1);
+	assert_true(c->overrun_grace_minutes == 10);
+	assert_string_equal(c->prefix, ".!");
+	assert_int_equal(c->n_agenda, 2);
+	assert_string_equal(c->agenda[0].text, "T one");
+	assert_true(c->agenda[0].minutes == 12);
+	assert_true(c->agenda[1].minutes == 0.1);
+	assert_true(config_chat_planned_minutes(c) == 0.5 + 12 + 0.1);
+
+	c = config_chat_by_name(cfg, "meded");
+	assert_non_null(c);
+	assert_int_equal(c->network_index, 1);
+	assert_int_equal(c->n_hosts, 0);
+	assert_null(c->disclaimer); /* "" turns it off */
+	assert_string_equal(c->welcome, ""); /* no welcome at all */
+	assert_string_equal(c->title, "meded");
+	assert_null(config_chat_by_name(cfg, "nope"));
+
+	buf_free(&want);
+	free(src);
+	free(site);
+	free(ca);
+	free(pw);
+	free(dir);
+	free(path);
+	buf_free(&err);
+	config_free(cfg);
+	unsetenv("ROUNDS_TEST_PW");
+}
+
+static void test_defaults(void **state)
+{
+	struct config *cfg = ok(CFG(NET, CHAT));
+	assert_string_equal(cfg->path, "/etc/rounds/conf.json");
+	assert_string_equal(cfg->dir, "/etc/rounds");
+	assert_string_equal(cfg->store_path, "/etc/rounds/rounds.db");
+	assert_string_equal(cfg->output_dir, "/etc/rounds/transcripts");
+	assert_null(cfg->base_url);
+	assert_string_equal(cfg->log_level, "info");
+	const struct config_network *n = &cfg->networks[0];
+	assert_int_equal(n->type, CONFIG_NET_IRC);
+	assert_int_equal(n->port, 6697);
+	assert_true(n->tls);
+	assert_true(n->tls_verify);
+	assert_null(n->ca_file);
+	assert_false(n->websocket);
+	assert_string_equal(n->username, "rounds");
+	assert_string_equal(n->realname, "rounds chat moderator");
+	assert_null(n->sasl_account);
+	assert_null(n->sasl_password);
+	assert_null(n->sasl_password_source);
+	assert_int_equal(n->pace_burst, 5);
+	assert_true(n->pace_per_second == 1.0);
+	assert_true(n->reconnect_min_seconds == 2);
+	assert_true(n->reconnect_max_seconds == 300);
+	assert_true(n->ping_seconds == 60);
+	const struct config_chat *c = &cfg->chats[0];
+	assert_string_equal(c->title, "hcsm");
+	assert_null(c->welcome); /* the session greets with the chat's title */
+	assert_string_equal(c->disclaimer,
+			    "This chat is for general discussion only and is not medical advice. "
+			    "Please do not share personal health details or patient information.");
+	assert_null(c->rules);
+	assert_int_equal(c->n_cohosts, 0);
+	assert_false(c->ops_are_moderators);
+	assert_true(c->intro_minutes == 5);
+	assert_true(c->warning_minutes == 2);
+	assert_true(c->overrun_grace_minutes == 30);
+	assert_string_equal(c->prefix, "!");
+	assert_int_equal(c->n_agenda, 1);
+	assert_true(c->agenda[0].minutes == 10);
+	assert_true(config_chat_planned_minutes(c) == 15);
+	config_free(cfg);
+
+	/* plain-text port; long nick cut to a 10-character username */
+	cfg = ok(CFG("'n': {'host': 'localhost', 'tls': false, 'nick': 'a_very_long_nick'}",
+		     "'c': {'network': 'n', 'room': '#c', 'hosts': ['h'], " AGENDA "}"));
+	assert_int_equal(cfg->networks[0].port, 6667);
+	assert_string_equal(cfg->networks[0].username, "a_very_lon");
+	config_free(cfg);
+}
+
+static void test_websocket(void **state)
+{
+	struct config *cfg = ok(WITH_CHAT("'websocket': true"));
+	const struct config_network *n = &cfg->networks[0];
+	assert_true(n->websocket);
+	assert_string_equal(n->ws_path, "/");
+	assert_string_equal(n->ws_origin, "https://irc.libera.chat");
+	assert_int_equal(n->n_ws_subprotocols, 2);
+	assert_string_equal(n->ws_subprotocols[0], "text.ircv3.net");
+	assert_string_equal(n->ws_subprotocols[1], "text.inspircd.org");
+	config_free(cfg);
+
+	cfg = ok(CFG("'n': {'host': '::1', 'tls': false, 'nick': 'r', 'websocket': {}}",
+		     "'c': {'network': 'n', 'room': '#c', 'hosts': ['h'], " AGENDA "}"));
+	n = &cfg->networks[0];
+	assert_true(n->websocket);
+	assert_string_equal(n->ws_path, "/");
+	assert_string_equal(n->ws_origin, "http://[::1]");
+	assert_int_equal(n->n_ws_subprotocols, 2);
+	config_free(cfg);
+
+	cfg = ok(WITH_CHAT("'websocket': false"));
+	assert_false(cfg->networks[0].websocket);
+	config_free(cfg);
+
+	errors_are(WITH_CHAT("'websocket': 'yes'"),
+		   "conf.json: networks.libera.websocket: expected true, false or an object with "
+		   "\"path\", \"origin\" and \"subprotocols\", got \"yes\" (a string)\n");
+	errors_are(WITH_CHAT("'websocket': {'path': 'irc', 'subprotocols': ['a', ''], 'orign': 1}"),
+		   "conf.json: networks.libera.websocket.orign: unknown key (did you mean "
+		   "\"origin\"?)\n"
+		   "conf.json: networks.libera.websocket.path: expected a path starting with \"/\" "
+		   "(no spaces or control characters), got \"irc\" (a string)\n"
+		   "conf.json: networks.libera.websocket.subprotocols[1]: expected a non-empty "
+		   "WebSocket subprotocol name (no spaces, commas or control characters), got \"\" "
+		   "(an empty string)\n");
+	errors_are(WITH_CHAT("'websocket': {'subprotocols': []}"),
+		   "conf.json: networks.libera.websocket.subprotocols: expected an array of one or "
+		   "more WebSocket subprotocol names, got an empty array\n");
+}
+
+static void test_ops_without_hosts(void **state)
+{
+	struct config *cfg = ok(CFG(NET, "'c': {'network': 'libera', 'room': '#c', "
+					 "'ops_are_moderators': true, " AGENDA "}"));
+	assert_int_equal(cfg->chats[0].n_hosts, 0);
+	config_free(cfg);
+	errors_are(CFG(NET, "'c': {'network': 'libera', 'room': '#c', " AGENDA "}"),
+		   "conf.json: chats.c: missing required key \"hosts\" (the accounts that run the "
+		   "chat, or set \"ops_are_moderators\": true)\n");
+	errors_are(CFG(NET, "'c': {'network': 'libera', 'room': '#c', 'hosts': [], " AGENDA "}"),
+		   "conf.json: chats.c.hosts: expected at least one host account (or "
+		   "\"ops_are_moderators\": true), got an empty array\n");
+	errors_are(CFG(NET, "'c': {'network': 'libera', 'room': '#c', 'hosts': 'alice', " AGENDA
+			    "}"),
+		   "conf.json: chats.c.hosts: expected an array of account names, got \"alice\" "
+		   "(a string)\n");
+}
+
+/* ---- syntax ---------------------------------------------------------------- */
+
+static void test_syntax_errors(void **state)
+{
+	errors_are("{\n  'store': 'x',\n  oops\n}",
+		   "conf.json:3:6: invalid JSON: string or '}' expected near 'oops'\n");
+	errors_are("{'networks': {}, 'networks': {}}",
+		   "conf.json:1:27: invalid JSON: duplicate object key near '\"networks\"'\n");
+	errors_are("", "conf.json:1:0: invalid JSON: '[' or '{' expected near end of file\n");
+	errors_are("{} {}", "conf.json:1:4: invalid JSON: end of file expected near '{'\n");
+	errors_are("{'a': '\\u0000'}",
+		   "conf.json:1:14: invalid JSON: \\u0000 is not allowed without JSON_ALLOW_NUL "
+		   "near '\"\\u0000\"'\n");
+	errors_are("{'a': 'x\xc3\xa9\x01'}",
+		   "conf.json:1:9: invalid JSON: control character 0x1 near '\"x\xc3\xa9'\n");
+	errors_are("{'a': 'abc\xe9'}",
+		   "conf.json:1:10: invalid JSON: unable to decode byte 0xe9 near '\"abc'\n");
+	errors_are("[1, 2]", "conf.json: expected an object at the top level, got an array\n");
+}
+
+/* ---- types and ranges ------------------------------------------------------ */
+
+static void test_wrong_types(void **state)
+{
+	errors_are(WITH_CHAT("'port': '6697'"),
+		   "conf.json: networks.libera.port: expected an integer from 1 to 65535, got "
+		   "\"6697\" (a string)\n");
+	errors_are(WITH_CHAT("'port': 6697.0"),
+		   "conf.json: networks.libera.port: expected an integer from 1 to 65535, got "
+		   "6697.0\n");
+	errors_are(WITH_CHAT("'tls': 'yes'"),
+		   "conf.json: networks.libera.tls: expected true or false, got \"yes\" (a string)\n");
+	errors_are(WITH_CHAT("'pace': [5]"),
+		   "conf.json: networks.libera.pace: expected an object with \"burst\" and "
+		   "\"per_second\", got an array\n");
+	errors_are(WITH_NET("'ops_are_moderators': null"),
+		   "conf.json: chats.hcsm.ops_are_moderators: expected true or false, got null\n");
+	errors_are(WITH_NET("'title': {}"),
+		   "conf.json: chats.hcsm.title: expected a title of 1 to 200 bytes without line "
+		   "breaks or control characters, got an empty object\n");
+	errors_are("{'store': true, 'networks': [], 'chats': {}}",
+		   "conf.json: store: expected a non-empty file path (no control characters), got true "
+		   "(a boolean)\n"
+		   "conf.json: networks: expected an object of IRC networks by name with at least one "
+		   "entry, got an empty array\n"
+		   "conf.json: chats: expected an object of chats by name with at least one entry, "
+		   "got an empty object\n");
+	errors_are(CFG("'libera': 'irc.libera.chat'", CHAT),
+		   "conf.json: networks.libera: expected an object with at least \"host\" and "
+		   "\"nick\", got \"irc.libera.chat\" (a string)\n");
+	errors_are(WITH_CHAT("'type': 'matrix'"),
+		   "conf.json: networks.libera.type: expected \"irc\" (the only network type for "
+		   "now), got \"matrix\" (a string)\n");
+	errors_are("{'log_level': 'loud', 'networks': {" NET "}, 'chats': {" CHAT "}}",
+		   "conf.json: log_level: expected one of \"error\", \"warn\", \"info\" or \"debug\", "
+		   "got \"loud\" (a string)\n");
+	errors_are("{'base_url': 'ftp://x', 'networks': {" NET "}, 'chats': {" CHAT "}}",
+		   "conf.json: base_url: expected an http:// or https:// URL without spaces, got "
+		   "\"ftp://x\" (a string)\n");
+	/* long strings are cut, control characters escaped */
+	errors_are(WITH_NET("'title': 'Healthcare social media, every Sunday at 9pm ET\\n'"),
+		   "conf.json: chats.hcsm.title: expected a title of 1 to 200 bytes without line "
+		   "breaks or control characters, got \"Healthcare social media, every S...\" (a string "
+		   "of 48 bytes with \\u000a at byte 47)\n");
+	errors_are(WITH_NET("'rules': 'a\\u0007b'"),
+		   "conf.json: chats.hcsm.rules: expected a text of at most 2000 bytes without line "
+		   "breaks or control characters (\"\" for none), got \"a\\u0007b\" (a string)\n");
+}
+
+static void test_out_of_range(void **state)
+{
+	errors_are(CFG(NET, "'hcsm': {'network': 'libera', 'room': '#hcsm', 'hosts': ['alice'], "
+			    "'agenda': [{'topic': 'a'}, {'topic': 'b'}, {'topic': 'c', 'minutes': -3}]}"),
+		   "conf.json: chats.hcsm.agenda[2].minutes: expected a number greater than 0, got "
+		   "-3\n");
+	errors_are(CFG(NET, "'hcsm': {'network': 'libera', 'room': '#hcsm', 'hosts': ['alice'], "
+			    "'agenda': [{'topic': 'a', 'minutes': 1441}, {'topic': 'b', 'minutes': 0}]}"),
+		   "conf.json: chats.hcsm.agenda[0].minutes: expected a number at most 1440, got "
+		   "1441\n"
+		   "conf.json: chats.hcsm.agenda[1].minutes: expected a number greater than 0, got "
+		   "0\n");
+	errors_are(WITH_CHAT("'port': 0"),
+		   "conf.json: networks.libera.port: expected an integer from 1 to 65535, got 0\n");
+	errors_are(WITH_CHAT("'port': 65536"),
+		   "conf.json: networks.libera.port: expected an integer from 1 to 65535, got "
+		   "65536\n");
+	errors_are(WITH_CHAT("'pace': {'burst': 101, 'per_second': 0}"),
+		   "conf.json: networks.libera.pace.burst: expected an integer from 1 to 100, got "
+		   "101\n"
+		   "conf.json: networks.libera.pace.per_second: expected a number greater than 0, "
+		   "got 0\n");
+	errors_are(WITH_CHAT("'pace': {'per_second': 100.5}"),
+		   "conf.json: networks.libera.pace.per_second: expected a number at most 100, got "
+		   "100.5\n");
+	errors_are(WITH_CHAT("'ping_seconds': 4.5"),
+		   "conf.json: networks.libera.ping_seconds: expected a number from 5 to 3600, got "
+		   "4.5\n");
+	errors_are(WITH_CHAT("'reconnect': {'min_seconds': 10, 'max_seconds': 5}"),
+		   "conf.json: networks.libera.reconnect.max_seconds: expected a number at least "
+		   "min_seconds (10), got 5\n");
+	errors_are(WITH_CHAT("'reconnect': {'min_seconds': 600}"),
+		   "conf.json: networks.libera.reconnect.min_seconds: expected a number at most "
+		   "max_seconds (300 by default), got 600\n");
+	errors_are(WITH_CHAT("'reconnect': {'min_seconds': 0}"),
+		   "conf.json: networks.libera.reconnect.min_seconds: expected a number greater "
+		   "than 0, got 0\n");
+	errors_are(WITH_NET("'intro_minutes': -1, 'warning_minutes': 1440.5, "
+			    "'overrun_grace_minutes': '30'"),
+		   "conf.json: chats.hcsm.intro_minutes: expected a number from 0 to 1440, got -1\n"
+		   "conf.json: chats.hcsm.warning_minutes: expected a number from 0 to 1440, got "
+		   "1440.5\n"
+		   "conf.json: chats.hcsm.overrun_grace_minutes: expected a number from 0 to 1440, "
+		   "got \"30\" (a string)\n");
+	struct config *cfg = ok(WITH_NET("'intro_minutes': 0, 'warning_minutes': 0"));
+	assert_true(cfg->chats[0].intro_minutes == 0);
+	config_free(cfg);
+}
+
+/* ---- keys ------------------------------------------------------------------ */
+
+static void test_unknown_keys(void **state)
+{
+	errors_are(WITH_NET("'intro_minute': 3"),
+		   "conf.json: chats.hcsm.intro_minute: unknown key (did you mean "
+		   "\"intro_minutes\"?)\n");
+	errors_are(WITH_CHAT("'hsot': 'x'"),
+		   "conf.json: networks.libera.hsot: unknown key (did you mean \"host\"?)\n");
+	errors_are("{'stores': 'x', 'networks': {" NET "}, 'chats': {" CHAT "}}",
+		   "conf.json: stores: unknown key (did you mean \"store\"?)\n");
+	errors_are(WITH_CHAT("'sasl': {'acount': 'x', 'password_env': 'HOME'}"),
+		   "conf.json: networks.libera.sasl.acount: unknown key (did you mean "
+		   "\"account\"?)\n"
+		   "conf.json: networks.libera.sasl: missing required key \"account\" (the services "
+		   "account to log in as)\n");
+	errors_are(WITH_CHAT("'colour': 'blue'"),
+		   "conf.json: networks.libera.colour: unknown key (known keys here: ca_file, host, "
+		   "nick, pace, ping_seconds, port, realname, reconnect, sasl, tls, tls_verify, "
+		   "type, username, websocket)\n");
+	errors_are(CFG(NET, "'hcsm': {'network': 'libera', 'room': '#hcsm', 'hosts': ['alice'], "
+			    "'agenda': [{'topic': 'a', 'minute': 5}]}"),
+		   "conf.json: chats.hcsm.agenda[0].minute: unknown key (did you mean "
+		   "\"minutes\"?)\n");
+	/* keys that are not plain names are quoted in the path */
+	errors_are(WITH_NET("'my key': 1"),
+		   "conf.json: chats.hcsm[\"my key\"]: unknown key (known keys here: agenda, "
+		   "cohosts, disclaimer, hosts, intro_minutes, network, ops_are_moderators, "
+		   "overrun_grace_minutes, prefix, room, rules, title, warning_minutes, welcome)\n");
+}
+
+static void test_missing_required(void **state)
+{
+	errors_are(CFG("'libera': {'nick': 'rounds'}", CHAT),
+		   "conf.json: networks.libera: missing required key \"host\" (a hostname or IP "
+		   "address)\n");
+	errors_are(CFG("'libera': {'host': 'h'}", CHAT),
+		   "conf.json: networks.libera: missing required key \"nick\" (the bot's IRC nick)\n");
+	errors_are("{}",
+		   "conf.json: missing required key \"networks\" (an object of IRC networks by name)\n"
+		   "conf.json: missing required key \"chats\" (an object of chats by name)\n");
+	errors_are(CFG(NET, "'c': {'hosts': ['a']}"),
+		   "conf.json: chats.c: missing required key \"network\" (the name of a network "
+		   "under \"networks\")\n"
+		   "conf.json: chats.c: missing required key \"room\" (an IRC channel such as "
+		   "\"#hcsm\")\n"
+		   "conf.json: chats.c: missing required key \"agenda\" (an array of topics, each "
+		   "{\"topic\": ..., \"minutes\": ...})\n");
+	errors_are(CFG(NET, "'c': {'network': 'libera', 'room': '#c', 'hosts': ['a'], "
+			    "'agenda': [{'minutes': 5}, 'Why?']}"),
+		   "conf.json: chats.c.agenda[0]: missing required key \"topic\" (the question "
+		   "posted as T1, T2, ...)\n"
+		   "conf.json: chats.c.agenda[1]: expected an object {\"topic\": ..., \"minutes\": "
+		   "...}, got \"Why?\" (a string)\n");
+}
+
+static void test_names(void **state)
+{
+	errors_are(CFG("'libera chat': {'host': 'h', 'nick': 'n'}",
+		       "'a.b': {'network': 'libera chat', 'room': '#c', 'hosts': ['a'], " AGENDA "}"),
+		   "conf.json: networks[\"libera chat\"]: expected a network name of 1 to 32 "
+		   "letters, digits, \"-\" or \"_\"\n"
+		   "conf.json: chats[\"a.b\"]: expected a chat name of 1 to 32 letters, digits, "
+		   "\"-\" or \"_\"\n");
+	errors_are(CFG(NET, "'abcdefghijklmnopqrstuvwxyz0123456': {'network': 'libera', "
+			    "'room': '#c', 'hosts': ['a'], " AGENDA "}"),
+		   "conf.json: chats.abcdefghijklmnopqrstuvwxyz0123456: expected a chat name of 1 to "
+		   "32 letters, digits, \"-\" or \"_\"\n");
+}
+
+static void test_nick_and_host(void **state)
+{
+	static const char want_nick[] =
+		"expected an IRC nick (1 to 30 characters: a letter or one of []\\`_^{|} first, "
+		"then letters, digits, \"-\" or those)";
+	errors_are(CFG("'libera': {'host': 'h', 'nick': '1rounds'}", CHAT),
+		   "conf.json: networks.libera.nick: expected an IRC nick (1 to 30 characters: a "
+		   "letter or one of []\\`_^{|} first, then letters, digits, \"-\" or those), got "
+		   "\"1rounds\" (a string)\n");
+	struct buf want = BUF_INIT;
+	buf_printf(&want, "conf.json: networks.libera.nick: %s, got \"ro unds\" (a string)\n",
+		   want_nick);
+	errors_are(CFG("'libera': {'host': 'h', 'nick': 'ro unds'}", CHAT), buf_str(&want));
+	buf_clear(&want);
+	buf_printf(&want, "conf.json: networks.libera.nick: %s, got \"-rounds\" (a string)\n",
+		   want_nick);
+	errors_are(CFG("'libera': {'host': 'h', 'nick': '-rounds'}", CHAT), buf_str(&want));
+	buf_clear(&want);
+	buf_printf(&want, "conf.json: networks.libera.nick: %s, got "
+			  "\"abcdefghijabcdefghijabcdefghijX\" (a string)\n", want_nick);
+	errors_are(CFG("'libera': {'host': 'h', 'nick': 'abcdefghijabcdefghijabcdefghijX'}", CHAT),
+		   buf_str(&want));
+	buf_free(&want);
+	struct config *cfg = ok(CFG("'libera': {'host': '192.0.2.1', 'nick': '[m]{e}`^|_-9'}",
+				    CHAT));
+	assert_string_equal(cfg->networks[0].nick, "[m]{e}`^|_-9");
+	config_free(cfg);
+
+	errors_are(CFG("'libera': {'host': 'irc/libera', 'nick': 'n', 'username': 'a@b', "
+		       "'realname': 'x\\ny'}", CHAT),
+		   "conf.json: networks.libera.host: expected a hostname or IP address (at most "
+		   "253 letters, digits, \".\", \"-\", \"_\" or \":\"), got \"irc/libera\" (a string)\n"
+		   "conf.json: networks.libera.username: expected a username of 1 to 10 characters "
+		   "without spaces or \"@\", got \"a@b\" (a string)\n"
+		   "conf.json: networks.libera.realname: expected a real name of 1 to 100 bytes "
+		   "without control characters, got \"x\\u000ay\" (a string)\n");
+}
+
+static void test_rooms(void **state)
+{
+	static const char *const bad[] = {"hcsm", "#", "#a,b", "#a b", "#bell\\u0007"};
+	static const char *const shown[] = {"\"hcsm\"", "\"#\"", "\"#a,b\"", "\"#a b\"",
+					    "\"#bell\\u0007\""};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct buf json = BUF_INIT, want = BUF_INIT;
+		buf_printf(&json, CFG(NET, "'c': {'network': 'libera', 'room': '%s', 'hosts': ['a'], "
+					   AGENDA "}"), bad[i]);
+		buf_printf(&want, "conf.json: chats.c.room: expected an IRC channel name (starting "
+				  "with \"#\" or \"&\", 2 to 50 bytes, no spaces, commas or control "
+				  "characters), got %s (a string)\n", shown[i]);
+		errors_are(buf_str(&json), buf_str(&want));
+		buf_free(&json);
+		buf_free(&want);
+	}
+	/* 51 bytes */
+	errors_are(CFG(NET, "'c': {'network': 'libera', 'room': "
+			    "'#abcdefghijabcdefghijabcdefghijabcdefghijabcdefghij', "
+			    "'hosts': ['a'], " AGENDA "}"),
+		   "conf.json: chats.c.room: expected an IRC channel name (starting with \"#\" or "
+		   "\"&\", 2 to 50 bytes, no spaces, commas or control characters), got "
+		   "\"#abcdefghijabcdefghijabcdefghija...\" (a string of 51 bytes)\n");
+}
+
+static void test_network_reference(void **state)
+{
+	errors_are(CFG(NET ", 'oftc': {'host': 'irc.oftc.net', 'nick': 'rounds'}",
+		       "'c': {'network': 'Libera', 'room': '#c', 'hosts': ['a'], " AGENDA "}"),
+		   "conf.json: chats.c.network: expected the name of a network under \"networks\" "
+		   "(\"libera\", \"oftc\"), got \"Libera\" (a string)\n");
+	errors_are(CFG(NET, "'c': {'network': 1, 'room': '#c', 'hosts': ['a'], " AGENDA "}"),
+		   "conf.json: chats.c.network: expected the name of a network, got 1\n");
+}
+
+static void test_duplicate_room(void **state)
+{
+	errors_are(CFG(NET ", 'oftc': {'host': 'irc.oftc.net', 'nick': 'rounds'}",
+		       CHAT ", 'other': {'network': 'oftc', 'room': '#hcsm', 'hosts': ['a'], " AGENDA
+		       "}, 'again': {'network': 'libera', 'room': '#HCSM', 'hosts': ['a'], " AGENDA
+		       "}, 'map': {'network': 'libera', 'room': '#[x]', 'hosts': ['a'], " AGENDA
+		       "}, 'map2': {'network': 'libera', 'room': '#{X}', 'hosts': ['a'], " AGENDA "}"),
+		   "conf.json: chats.again.room: expected a room no other chat uses on network "
+		   "\"libera\", got \"#HCSM\" (chat \"hcsm\" already uses \"#hcsm\")\n"
+		   "conf.json: chats.map2.room: expected a room no other chat uses on network "
+		   "\"libera\", got \"#{X}\" (chat \"map\" already uses \"#[x]\")\n");
+}
+
+/* ---- secrets ---------------------------------------------------------------- */
+
+static void test_inline_password(void **state)
+{
+	errors_are(WITH_CHAT("'sasl': {'account': 'bot', 'password': 'hunter2'}"),
+		   "conf.json: networks.libera.sasl.password: passwords are never stored in the "
+		   "config: use password_env or password_file\n");
+	errors_are(WITH_CHAT("'password': 'hunter2'"),
+		   "conf.json: networks.libera.password: passwords are never stored in the config: "
+		   "use password_env or password_file under \"sasl\"\n");
+	errors_are(WITH_CHAT("'sasl': {'account': 'bot'}"),
+		   "conf.json: networks.libera.sasl: expected exactly one of \"password_env\" (an "
+		   "environment variable holding the password) or \"password_file\" (a file whose "
+		   "first line is the password), got neither\n");
+	errors_are(WITH_CHAT("'sasl': {'account': 'bot', 'password_env': 'A', 'password_file': "
+			     "'b'}"),
+		   "conf.json: networks.libera.sasl: expected exactly one of \"password_env\" or "
+		   "\"password_file\", got both\n");
+	errors_are(WITH_CHAT("'sasl': 'bot:hunter2'"),
+		   "conf.json: networks.libera.sasl: expected an object with \"account\" and "
+		   "\"password_env\" or \"password_file\", got \"bot:hunter2\" (a string)\n");
+}
+
+static void test_password_env(void **state)
+{
+	unsetenv("ROUNDS_TEST_UNSET");
+	errors_are(WITH_CHAT("'sasl': {'account': 'bot', 'password_env': 'ROUNDS_TEST_UNSET'}"),
+		   "conf.json: networks.libera.sasl.password_env: expected a set, non-empty "
+		   "environment variable, got \"ROUNDS_TEST_UNSET\" (which is not set)\n");
+	setenv("ROUNDS_TEST_EMPTY", "", 1);
+	errors_are(WITH_CHAT("'sasl': {'account': 'bot', 'password_env': 'ROUNDS_TEST_EMPTY'}"),
+		   "conf.json: networks.libera.sasl.password_env: expected a set, non-empty "
+		   "environment variable, got \"ROUNDS_TEST_EMPTY\" (which is empty)\n");
+	unsetenv("ROUNDS_TEST_EMPTY");
+	errors_are(WITH_CHAT("'sasl': {'account': 'bot', 'password_env': '1-PW'}"),
+		   "conf.json: networks.libera.sasl.password_env: expected an environment variable "
+		   "name (letters, digits and \"_\", not starting with a digit), got \"1-PW\" (a "
+		   "string)\n");
+	setenv("ROUNDS_TEST_PW", "correct horse", 1);
+	struct config *cfg =
+		ok(WITH_CHAT("'sasl': {'account': 'bot', 'password_env': 'ROUNDS_TEST_PW'}"));
+	assert_string_equal(cfg->networks[0].sasl_account, "bot");
+	assert_string_equal(cfg->networks[0].sasl_password, "correct horse");
+	assert_string_equal(cfg->networks[0].sasl_password_source,
+			    "environment variable ROUNDS_TEST_PW");
+	struct buf out = BUF_INIT;
+	config_explain(cfg, &out);
+	assert_non_null(strstr(buf_str(&out), "SASL login as bot, password from environment "
+					      "variable ROUNDS_TEST_PW"));
+	assert_null(strstr(buf_str(&out), "correct horse"));
+	buf_free(&out);
+	config_free(cfg);
+	unsetenv("ROUNDS_TEST_PW");
+}
+
+static void test_password_file(void **state)
+{
+	char *conf = tmp_path("conf.json"), *missing = tmp_path("nope"), *empty = tmp_path("empty");
+	char *pw = tmp_path("pw-open");
+	write_file("empty", "\r\n", 0600);
+	write_file("pw-open", "open sesame\nsecond line\n", 0644);
+	struct buf err = BUF_INIT, want = BUF_INIT, log = BUF_INIT;
+
+	assert_null(load_at(conf, WITH_CHAT("'sasl': {'account': 'b', 'password_file': 'nope'}"),
+			    &err));
+	buf_printf(&want, "%s: networks.libera.sasl.password_file: expected a readable file whose "
+			  "first line is the password, got \"nope\" (%s: No such file or directory)\n", conf, missing);
+	assert_string_equal(buf_str(&err), buf_str(&want));
+	buf_clear(&err);
+	buf_clear(&want);
+
+	assert_null(load_at(conf, WITH_CHAT("'sasl': {'account': 'b', 'password_file': 'empty'}"),
+			    &err));
+	buf_printf(&want, "%s: networks.libera.sasl.password_file: expected a readable file whose "
+			  "first line is the password, got \"empty\" (%s: the first line is "
+			  "empty)\n", conf, empty);
+	assert_string_equal(buf_str(&err), buf_str(&want));
+	buf_clear(&err);
+	buf_clear(&want);
+
+	assert_null(load_at(conf, WITH_CHAT("'sasl': {'account': 'b', 'password_file': '.'}"),
+			    &err));
+	buf_printf(&want, "%s: networks.libera.sasl.password_file: expected a readable file whose "
+			  "first line is the password, got \".\" (%s: not a regular file)\n", conf, tmpdir);
+	assert_string_equal(buf_str(&err), buf_str(&want));
+	buf_clear(&err);
+	buf_clear(&want);
+
+	/* readable by others: loads, with a warning naming the file (not the password) */
+	struct config *cfg = load_capturing(
+		conf, WITH_CHAT("'sasl': {'account': 'b', 'password_file': './pw-open'}"), &err, &log);
+	assert_non_null(cfg);
+	assert_string_equal(cfg->networks[0].sasl_password, "open sesame");
+	buf_printf(&want, "file %s", pw);
+	assert_string_equal(cfg->networks[0].sasl_password_source, buf_str(&want));
+	buf_clear(&want);
+	buf_printf(&want, "warn  %s: password file %s is readable by group or others (mode 644): "
+			  "chmod 600 it\n", conf, pw);
+	assert_non_null(strstr(buf_str(&log), buf_str(&want)));
+	assert_null(strstr(buf_str(&log), "sesame"));
+	config_free(cfg);
+
+	/* a private file: no warning */
+	write_file("pw-open", "open sesame", 0600);
+	buf_clear(&log);
+	cfg = load_capturing(conf, WITH_CHAT("'sasl': {'account': 'b', 'password_file': "
+					     "'pw-open'}"), &err, &log);
+	assert_non_null(cfg);
+	assert_string_equal(cfg->networks[0].sasl_password, "open sesame");
+	assert_string_equal(buf_str(&log), "");
+	config_free(cfg);
+
+	free(conf);
+	free(missing);
+	free(empty);
+	free(pw);
+	buf_free(&err);
+	buf_free(&want);
+	buf_free(&log);
+}
+
+static void test_ca_file(void **state)
+{
+	char *conf = tmp_path("conf.json"), *ca = tmp_path("ca-missing.pem");
+	struct buf err = BUF_INIT, want = BUF_INIT;
+	assert_null(load_at(conf, WITH_CHAT("'ca_file': 'ca-missing.pem'"), &err));
+	buf_printf(&want, "%s: networks.libera.ca_file: expected a readable file, got "
+			  "\"ca-missing.pem\" (%s: No such file or directory)\n", conf, ca);
+	assert_string_equal(buf_str(&err), buf_str(&want));
+
+	write_file("ca2.pem", "x", 0644);
+	struct config *cfg = load_at(conf, WITH_CHAT("'ca_file': 'ca2.pem'"), &err);
+	assert_non_null(cfg);
+	free(ca);
+	ca = tmp_path("ca2.pem");
+	assert_string_equal(cfg->networks[0].ca_file, ca);
+	config_free(cfg);
+	buf_clear(&err);
+	buf_clear(&want);
+	assert_null(load_at(conf, WITH_CHAT("'tls': false, 'ca_file': 'ca2.pem'"), &err));
+	buf_printf(&want, "%s: networks.libera.ca_file: only meaningful with \"tls\": true (this "
+			  "network has \"tls\": false)\n", conf);
+	assert_string_equal(buf_str(&err), buf_str(&want));
+
+	errors_are(WITH_CHAT("'tls': false, 'tls_verify': true"),
+		   "conf.json: networks.libera.tls_verify: only meaningful with \"tls\": true (this "
+		   "network has \"tls\": false)\n");
+	free(conf);
+	free(ca);
+	buf_free(&err);
+	buf_free(&want);
+}
+
+/* ---- paths, many errors, files -------------------------------------------- */
+
+static void test_relative_paths(void **state)
+{
+	struct buf err = BUF_INIT;
+	struct config *cfg = load_at("/srv/chats/./conf/rounds.json",
+				     "{'store': 'data//r.db', 'output_dir': '../www/./site/', "
+				     "'networks': {" NET "}, 'chats': {" CHAT "}}", &err);
+	assert_non_null(cfg);
+	assert_string_equal(cfg->dir, "/srv/chats/conf");
+	assert_string_equal(cfg->store_path, "/srv/chats/conf/data/r.db");
+	assert_string_equal(cfg->output_dir, "/srv/chats/conf/../www/site");
+	config_free(cfg);
+
+	/* a relative config path is resolved against the working directory */
+	char cwd[4096];
+	assert_non_null(getcwd(cwd, sizeof cwd));
+	cfg = load_at("conf.json", CFG(NET, CHAT), &err);
+	assert_non_null(cfg);
+	assert_string_equal(cfg->dir, cwd);
+	struct buf want = BUF_INIT;
+	buf_printf(&want, "%s/rounds.db", strcmp(cwd, "/") ? cwd : "");
+	assert_string_equal(cfg->store_path, buf_str(&want));
+	config_free(cfg);
+	buf_free(&want);
+	buf_free(&err);
+}
+
+static void test_multiple_errors(void **state)
+{
+	errors_are("{\n"
+		   " 'store': '',\n"
+		   " 'networks': {'libera': {'host': 'irc.libera.chat', 'nick': 'rounds',\n"
+		   "                         'port': '6697', 'tls': 1}},\n"
+		   " 'chats': {'hcsm': {'network': 'libera', 'room': 'hcsm', 'hosts': ['alice'],\n"
+		   "           'intro_minute': 3, 'prefix': 'go',\n"
+		   "           'agenda': [{'topic': 'a'}, {'topic': 'b', 'minutes': -3}]}}}",
+		   "conf.json: store: expected a non-empty file path (no control characters), got \"\" "
+		   "(an empty string)\n"
+		   "conf.json: networks.libera.tls: expected true or false, got 1\n"
+		   "conf.json: networks.libera.port: expected an integer from 1 to 65535, got "
+		   "\"6697\" (a string)\n"
+		   "conf.json: chats.hcsm.intro_minute: unknown key (did you mean "
+		   "\"intro_minutes\"?)\n"
+		   "conf.json: chats.hcsm.room: expected an IRC channel name (starting with \"#\" or "
+		   "\"&\", 2 to 50 bytes, no spaces, commas or control characters), got \"hcsm\" (a "
+		   "string)\n"
+		   "conf.json: chats.hcsm.prefix: expected 1 to 3 punctuation characters such as "
+		   "\"!\" (no letters, digits or spaces), got \"go\" (a string)\n"
+		   "conf.json: chats.hcsm.agenda[1].minutes: expected a number greater than 0, got "
+		   "-3\n");
+}
+
+static void test_error_cap(void **state)
+{
+	struct buf json = BUF_INIT, err = BUF_INIT;
+	buf_adds(&json, "{'networks': {" NET "}, 'chats': {" CHAT "}");
+	for (int i = 0; i < 60; i++)
+		buf_printf(&json, ", 'junk%d': %d", i, i);
+	buf_addc(&json, '}');
+	assert_null(load_at("conf.json", buf_str(&json), &err));
+	size_t lines = 0;
+	for (const char *p = buf_str(&err); *p; p++)
+		lines += *p == '\n';
+	assert_int_equal(lines, 51);
+	assert_non_null(strstr(buf_str(&err), "conf.json: junk49: unknown key"));
+	assert_null(strstr(buf_str(&err), "junk50"));
+	assert_non_null(strstr(buf_str(&err), "\nconf.json: 10 more errors not shown\n"));
+	buf_free(&json);
+	buf_free(&err);
+}
+
+static void test_load_file(void **state)
+{
+	char *path = tmp_path("file.json");
+	char *text = j(CFG(NET, CHAT));
+	write_file("file.json", text, 0644);
+	free(text);
+	struct config *cfg = NULL;
+	struct buf err = BUF_INIT, want = BUF_INIT;
+	assert_int_equal(config_load(path, &cfg, &err), 0);
+	assert_non_null(cfg);
+	assert_string_equal(cfg->path, path);
+	assert_string_equal(cfg->dir, tmpdir);
+	config_free(cfg);
+
+	write_file("bad.json", "{\n\"networks\": }", 0644);
+	free(path);
+	path = tmp_path("bad.json");
+	assert_int_equal(config_load(path, &cfg, &err), -1);
+	assert_null(cfg);
+	buf_printf(&want, "%s:2:13: invalid JSON: unexpected token near '}'\n", path);
+	assert_string_equal(buf_str(&err), buf_str(&want));
+
+	buf_clear(&err);
+	buf_clear(&want);
+	free(path);
+	path = tmp_path("missing.json");
+	assert_int_equal(config_load(path, &cfg, &err), -1);
+	buf_printf(&want, "%s: cannot read the configuration: No such file or directory\n", path);
+	assert_string_equal(buf_str(&err), buf_str(&want));
+
+	buf_clear(&err);
+	buf_clear(&want);
+	assert_int_equal(config_load(tmpdir, &cfg, &err), -1);
+	buf_printf(&want, "%s: cannot read the configuration: not a regular file\n", tmpdir);
+	assert_string_equal(buf_str(&err), buf_str(&want));
+	free(path);
+	buf_free(&err);
+	buf_free(&want);
+}
+
+static void test_explain(void **state)
+{
+	setenv("ROUNDS_TEST_PW", "do-not-show", 1);
+	struct config *cfg = ok(
+		"{'base_url': 'https://chats.example.org', 'networks': {"
+		"'libera': {'host': 'irc.libera.chat', 'nick': 'rounds', 'websocket': true, "
+		"'sasl': {'account': 'roundsbot', 'password_env': 'ROUNDS_TEST_PW'}}, "
+		"'local': {'host': '127.0.0.1', 'tls': false, 'nick': 'r'}}, "
+		"'chats': {'hcsm': {'network': 'libera', 'room': '#hcsm', 'title': 'HCSM weekly', "
+		"'hosts': ['alice', 'bob'], 'cohosts': ['carol'], 'agenda': [{'topic': 'One', "
+		"'minutes': 10}, {'topic': 'Two', 'minutes': 12.5}]}}}");
+	struct buf out = BUF_INIT;
+	config_explain(cfg, &out);
+	assert_string_equal(
+		buf_str(&out),
+		"configuration /etc/rounds/conf.json\n"
+		"network libera: IRC at irc.libera.chat:6697, TLS on, certificate verified against "
+		"the system trust store, over WebSocket (wss://irc.libera.chat:6697/, origin "
+		"https://irc.libera.chat, subprotocols text.ircv3.net, text.inspircd.org)\n"
+		"  nick rounds, username rounds, real name \"rounds chat moderator\"\n"
+		"  SASL login as roundsbot, password from environment variable ROUNDS_TEST_PW\n"
+		"  sends at most 5 lines at once, then 1 per second; reconnects after 2 to 300 "
+		"seconds; pings after 60 seconds of silence\n"
+		"network local: IRC at 127.0.0.1:6667, TLS off (plain text)\n"
+		"  nick r, username r, real name \"rounds chat moderator\"\n"
+		"  no SASL login (the bot will not be identified to services)\n"
+		"  sends at most 5 lines at once, then 1 per second; reconnects after 2 to 300 "
+		"seconds; pings after 60 seconds of silence\n"
+		"chat hcsm: \"HCSM weekly\" in #hcsm on libera\n"
+		"  hosts: alice, bob; cohosts: carol; channel operators are not moderators\n"
+		"  2 topics, 27.5 minutes planned (5 of introductions + 22.5 of topics); a warning 2 "
+		"minutes before each topic ends; may overrun by 30 minutes (57.5 at most)\n"
+		"    T1 (10 min) One\n"
+		"    T2 (12.5 min) Two\n"
+		"  commands start with \"!\"; disclaimer posted; rules none\n"
+		"store: /etc/rounds/rounds.db\n"
+		"transcripts: /etc/rounds/transcripts\n"
+		"wrap-up links: https://chats.example.org/...\n"
+		"log level: info\n");
+	assert_null(strstr(buf_str(&out), "do-not-show"));
+	buf_free(&out);
+	config_free(cfg);
+	unsetenv("ROUNDS_TEST_PW");
+}
+
+int main(void)
+{
+	log_set_level(LOG_WARN);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_full_config),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_websocket),
+		cmocka_unit_test(test_ops_without_hosts),
+		cmocka_unit_test(test_syntax_errors),
+		cmocka_unit_test(test_wrong_types),
+		cmocka_unit_test(test_out_of_range),
+		cmocka_unit_test(test_unknown_keys),
+		cmocka_unit_test(test_missing_required),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_nick_and_host),
+		cmocka_unit_test(test_rooms),
+		cmocka_unit_test(test_network_reference),
+		cmocka_unit_test(test_duplicate_room),
+		cmocka_unit_test(test_inline_password),
+		cmocka_unit_test(test_password_env),
+		cmocka_unit_test(test_password_file),
+		cmocka_unit_test(test_ca_file),
+		cmocka_unit_test(test_relative_paths),
+		cmocka_unit_test(test_multiple_errors),
+		cmocka_unit_test(test_error_cap),
+		cmocka_unit_test(test_load_file),
+		cmocka_unit_test(test_explain),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

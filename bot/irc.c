@@ -1,3 +1,10 @@
+/* irc.c: the IRC client protocol for one connection (see irc.h): its
+ * lifecycle, the outgoing queues and the sending API, the handlers that turn
+ * server lines into events (messages, joins, parts, quits, nicks, kicks,
+ * topics), PING/PONG/ERROR, the sorted dispatch table and the queries.
+ * Registration (CAP, SASL, ISUPPORT, 001, nick fallback, BATCH) is in
+ * ircreg.c; NAMES/WHOX/MODE/ACCOUNT tracking is in ircmembers.c; the struct
+ * they share is in the module-private irc_impl.h. */
 #include "irc.h"
 
 #include <stdio.h>
@@ -7,83 +14,18 @@
 
 #include "buf.h"
 #include "clock.h"
+#include "irc_impl.h"
 #include "ircqueue.h"
 #include "ircusers.h"
 #include "log.h"
 #include "mem.h"
 
 #define CHAT_QUEUE_MAX 2000 /* chat lines kept while the server is away */
-#define WHOX_TOKEN "742"
 #define REJOIN_DELAY_MS 5000
 #define NICK_REGAIN_MS 60000
 #define REGISTRATION_TIMEOUT_MS 60000
-#define MAX_BATCHES 16
 
-struct irc_channel {
-	char *name;   /* as configured */
-	char *folded;
-	bool joined;
-	int64_t rejoin_at; /* 0: none pending */
-};
-
-struct irc_batch {
-	char *ref;
-	bool history;
-};
-
-struct irc {
-	struct irc_callbacks cb;
-	char *network, *want_nick, *username, *realname, *sasl_account, *sasl_password;
-	struct irc_channel chans[IRC_MAX_CHANNELS];
-	size_t n_chans;
-	int ping_ms;
-
-	/* per connection */
-	bool connected, registered, cap_ls_done, cap_end_sent, sasl_active;
-	int64_t connected_at, last_rx, ping_sent, last_nick_try;
-	bool ping_out;
-	char ping_token[32];
-	char *nick, *self_user, *self_host;
-	int nick_tries;
-	unsigned caps;
-	char *sasl_mechs; /* from "sasl=PLAIN,..." or NULL */
-	struct buf cap_ls;  /* accumulated multi-line CAP LS */
-	enum ircmsg_casemapping cm;
-	char prefix_modes[16], prefix_chars[16];
-	char chantypes[8];
-	char *chanmodes[4]; /* type A, B, C, D */
-	bool whox, bot_mode;
-	struct irc_batch batches[MAX_BATCHES];
-	struct ircusers users;
-
-	struct ircqueue urgent; /* protocol lines: dropped on disconnect */
-	struct ircqueue chat;   /* PRIVMSG/NOTICE: kept across reconnects */
-	struct ircqueue_line *peeked;
-	bool peeked_urgent;
-
-	struct irc_stats stats;
-	struct buf text, line;
-};
-
-static const struct {
-	const char *name;
-	enum irc_cap cap;
-} wanted_caps[] = {
-	{"sasl", IRC_CAP_SASL},
-	{"server-time", IRC_CAP_SERVER_TIME},
-	{"message-tags", IRC_CAP_MESSAGE_TAGS},
-	{"account-tag", IRC_CAP_ACCOUNT_TAG},
-	{"extended-join", IRC_CAP_EXTENDED_JOIN},
-	{"account-notify", IRC_CAP_ACCOUNT_NOTIFY},
-	{"echo-message", IRC_CAP_ECHO_MESSAGE},
-	{"batch", IRC_CAP_BATCH},
-	{"multi-prefix", IRC_CAP_MULTI_PREFIX},
-	{"cap-notify", IRC_CAP_CAP_NOTIFY},
-};
-
-#define N_WANTED (sizeof wanted_caps / sizeof wanted_caps[0])
-
-static void set_str(char **dst, const char *src)
+void irc_set_str(char **dst, const char *src)
 {
 	free(*dst);
 	*dst = mem_strdup_opt(src);
@@ -92,7 +34,7 @@ static void set_str(char **dst, const char *src)
 /* ---- sending ---------------------------------------------------------- */
 
 /* Queues a built line. hold: folded channel a chat line waits for. */
-static void queue_line(struct irc *irc, bool urgent, const char *line, size_t len, const char *hold)
+void irc_queue_line(struct irc *irc, bool urgent, const char *line, size_t len, const char *hold)
 {
 	if (urgent) {
 		ircqueue_push(&irc->urgent, line, len, NULL);
@@ -116,14 +58,13 @@ int irc_send_command(struct irc *irc, bool urgent, const char *command,
 	buf_clear(&irc->line);
 	if (ircmsg_build(&irc->line, NULL, 0, command, params, n_params) != 0)
 		return -1;
-	queue_line(irc, urgent, irc->line.p, irc->line.len, NULL);
+	irc_queue_line(irc, urgent, irc->line.p, irc->line.len, NULL);
 	return 0;
 }
 
-static void sendf(struct irc *irc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Queues an urgent protocol line built from a format (callers pass only
  * validated pieces: nicks and channels from config or from the server). */
-static void sendf(struct irc *irc, const char *fmt, ...)
+void irc_sendf(struct irc *irc, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -134,7 +75,7 @@ static void sendf(struct irc *irc, const char *fmt, ...)
 		log_error("irc[%s]: refusing to send a malformed line", irc->network);
 		return;
 	}
-	queue_line(irc, true, irc->line.p, irc->line.len, NULL);
+	irc_queue_line(irc, true, irc->line.p, irc->line.len, NULL);
 }
 
 static bool is_channel(const struct irc *irc, const char *target)
@@ -142,7 +83,7 @@ static bool is_channel(const struct irc *irc, const char *target)
 	return target && *target && strchr(irc->chantypes, *target);
 }
 
-static int channel_index(const struct irc *irc, const char *name)
+int irc_channel_index(const struct irc *irc, const char *name)
 {
 	for (size_t i = 0; i < irc->n_chans; i++)
 		if (ircmsg_caseeq(irc->chans[i].name, name, irc->cm))
@@ -153,7 +94,7 @@ static int channel_index(const struct irc *irc, const char *name)
 static bool chan_ready(void *ud, const char *hold)
 {
 	struct irc *irc = ud;
-	int c = channel_index(irc, hold);
+	int c = irc_channel_index(irc, hold);
 	return c >= 0 && irc->chans[c].joined;
 }
 
@@ -170,7 +111,7 @@ static void send_chunk(void *ud, const char *s, size_t n)
 	buf_clear(l);
 	buf_printf(l, "%s %s :", x->command, x->target);
 	buf_add(l, s, n);
-	queue_line(x->irc, false, l->p, l->len, x->hold);
+	irc_queue_line(x->irc, false, l->p, l->len, x->hold);
 	x->lines++;
 }
 
@@ -272,17 +213,6 @@ size_t irc_queued(const struct irc *irc)
 
 /* ---- lifecycle -------------------------------------------------------- */
 
-static void reset_isupport(struct irc *irc)
-{
-	irc->cm = IRCMSG_CASE_RFC1459;
-	strcpy(irc->prefix_modes, "ov");
-	strcpy(irc->prefix_chars, "@+");
-	strcpy(irc->chantypes, "#&");
-	for (int i = 0; i < 4; i++)
-		set_str(&irc->chanmodes[i], (const char *[]){"beI", "k", "l", "imnpst"}[i]);
-	irc->whox = irc->bot_mode = false;
-}
-
 struct irc *irc_new(const struct irc_options *opt, const struct irc_callbacks *cb)
 {
 	struct irc *irc = mem_calloc(1, sizeof *irc);
@@ -294,7 +224,7 @@ struct irc *irc_new(const struct irc_options *opt, const struct irc_callbacks *c
 	irc->sasl_account = mem_strdup_opt(opt->sasl_account);
 	irc->sasl_password = mem_strdup_opt(opt->sasl_password);
 	irc->ping_ms = opt->ping_ms > 0 ? opt->ping_ms : 60000;
-	reset_isupport(irc);
+	irc_reset_isupport(irc);
 	for (size_t i = 0; i < opt->n_channels && i < IRC_MAX_CHANNELS; i++) {
 		irc->chans[i].name = mem_strdup(opt->channels[i]);
 		irc->chans[i].folded = ircmsg_casefold(mem_strdup(opt->channels[i]), irc->cm);
@@ -305,14 +235,6 @@ struct irc *irc_new(const struct irc_options *opt, const struct irc_callbacks *c
 	ircusers_init(&irc->users, irc->cm);
 	irc->stats.lag_ms = -1;
 	return irc;
-}
-
-static void clear_batches(struct irc *irc)
-{
-	for (int i = 0; i < MAX_BATCHES; i++) {
-		free(irc->batches[i].ref);
-		irc->batches[i].ref = NULL;
-	}
 }
 
 void irc_disconnected(struct irc *irc)
@@ -327,10 +249,10 @@ void irc_disconnected(struct irc *irc)
 		irc->chans[i].joined = false;
 		irc->chans[i].rejoin_at = 0;
 	}
-	clear_batches(irc);
-	set_str(&irc->sasl_mechs, NULL);
-	set_str(&irc->self_user, NULL);
-	set_str(&irc->self_host, NULL);
+	irc_clear_batches(irc);
+	irc_set_str(&irc->sasl_mechs, NULL);
+	irc_set_str(&irc->self_user, NULL);
+	irc_set_str(&irc->self_host, NULL);
 	buf_clear(&irc->cap_ls);
 }
 
@@ -364,15 +286,15 @@ void irc_free(struct irc *irc)
 void irc_connected(struct irc *irc, int64_t now_ms)
 {
 	irc_disconnected(irc);
-	reset_isupport(irc);
+	irc_reset_isupport(irc);
 	ircusers_set_casemapping(&irc->users, irc->cm);
 	irc->connected = true;
 	irc->connected_at = irc->last_rx = now_ms;
 	irc->nick_tries = 0;
-	set_str(&irc->nick, irc->want_nick);
-	sendf(irc, "CAP LS 302");
-	sendf(irc, "NICK %s", irc->want_nick);
-	sendf(irc, "USER %s 0 * :%s", irc->username, irc->realname);
+	irc_set_str(&irc->nick, irc->want_nick);
+	irc_sendf(irc, "CAP LS 302");
+	irc_sendf(irc, "NICK %s", irc->want_nick);
+	irc_sendf(irc, "USER %s 0 * :%s", irc->username, irc->realname);
 }
 
 /* ---- events ----------------------------------------------------------- */
@@ -398,17 +320,6 @@ static int64_t msg_time(const struct ircmsg *m, int64_t now, unsigned *flags)
 		return ts;
 	*flags |= EVENT_F_LOCAL_TIME;
 	return now;
-}
-
-static bool in_history_batch(const struct irc *irc, const struct ircmsg *m)
-{
-	const char *ref = ircmsg_tag(m, "batch");
-	if (!ref)
-		return false;
-	for (int i = 0; i < MAX_BATCHES; i++)
-		if (irc->batches[i].ref && strcmp(irc->batches[i].ref, ref) == 0)
-			return irc->batches[i].history;
-	return false;
 }
 
 /* Account of the sender of m: the account tag is authoritative when the
@@ -448,7 +359,7 @@ static void on_message(struct irc *irc, struct ircmsg *m, int64_t now, enum even
 		target++;
 	bool chan = is_channel(irc, target), self = is_self(irc, m->nick);
 	unsigned flags = (self ? EVENT_F_SELF : 0) | (chan ? 0 : EVENT_F_PRIVATE);
-	if (in_history_batch(irc, m))
+	if (irc_in_history_batch(irc, m))
 		flags |= EVENT_F_REPLAY;
 	size_t tlen = strlen(text);
 	if (text[0] == '\001') {
@@ -469,7 +380,7 @@ static void on_message(struct irc *irc, struct ircmsg *m, int64_t now, enum even
 	}
 	buf_clear(&irc->text);
 	ircmsg_clean_text(&irc->text, text, tlen);
-	int c = chan ? channel_index(irc, target) : -1;
+	int c = chan ? irc_channel_index(irc, target) : -1;
 	if (c >= 0) {
 		struct ircuser *u = ircusers_get(&irc->users, m->nick);
 		if (u && (u->op & (1u << c)))
@@ -527,18 +438,18 @@ static void on_join(struct irc *irc, struct ircmsg *m, int64_t now)
 	if (m->n_params < 1 || !m->nick)
 		return;
 	const char *chan = m->params[0];
-	int c = channel_index(irc, chan);
+	int c = irc_channel_index(irc, chan);
 	const char *account = NULL;
 	if ((irc->caps & IRC_CAP_EXTENDED_JOIN) && m->n_params >= 2 && strcmp(m->params[1], "*") != 0)
 		account = m->params[1];
 	if (is_self(irc, m->nick)) {
 		if (m->user)
-			set_str(&irc->self_user, m->user);
+			irc_set_str(&irc->self_user, m->user);
 		if (m->host)
-			set_str(&irc->self_host, m->host);
+			irc_set_str(&irc->self_host, m->host);
 		if (c < 0) {
 			log_warn("irc[%s]: joined %s, which is not configured; leaving", irc->network, chan);
-			sendf(irc, "PART %s :not configured here", chan);
+			irc_sendf(irc, "PART %s :not configured here", chan);
 			return;
 		}
 		irc->chans[c].joined = true;
@@ -546,7 +457,7 @@ static void on_join(struct irc *irc, struct ircmsg *m, int64_t now)
 		ircusers_clear_channel(&irc->users, (unsigned)c);
 		log_info("irc[%s]: joined %s", irc->network, irc->chans[c].name);
 		if (irc->whox)
-			sendf(irc, "WHO %s %%tcnfa," WHOX_TOKEN, irc->chans[c].name);
+			irc_sendf(irc, "WHO %s %%tcnfa," IRC_WHOX_TOKEN, irc->chans[c].name);
 		if (irc->cb.want_write)
 			irc->cb.want_write(irc->cb.ud); /* held chat lines may go now */
 		account = irc->sasl_account;
@@ -569,7 +480,7 @@ static void on_part(struct irc *irc, struct ircmsg *m, int64_t now)
 {
 	if (m->n_params < 1 || !m->nick)
 		return;
-	int c = channel_index(irc, m->params[0]);
+	int c = irc_channel_index(irc, m->params[0]);
 	if (c < 0)
 		return;
 	struct ircuser *u = ircusers_get(&irc->users, m->nick);
@@ -608,7 +519,7 @@ static void on_nick(struct irc *irc, struct ircmsg *m, int64_t now)
 	const char *new_nick = m->params[0];
 	if (is_self(irc, m->nick)) {
 		log_info("irc[%s]: now known as %s", irc->network, new_nick);
-		set_str(&irc->nick, new_nick);
+		irc_set_str(&irc->nick, new_nick);
 	}
 	struct ircuser *u = ircusers_get(&irc->users, m->nick);
 	if (u) {
@@ -626,7 +537,7 @@ static void on_kick(struct irc *irc, struct ircmsg *m, int64_t now)
 {
 	if (m->n_params < 2 || !m->nick)
 		return;
-	int c = channel_index(irc, m->params[0]);
+	int c = irc_channel_index(irc, m->params[0]);
 	if (c < 0)
 		return;
 	const char *victim = m->params[1];
@@ -646,406 +557,16 @@ static void on_topic(struct irc *irc, struct ircmsg *m, int64_t now)
 {
 	if (m->n_params < 2 || !m->nick)
 		return;
-	int c = channel_index(irc, m->params[0]);
+	int c = irc_channel_index(irc, m->params[0]);
 	if (c >= 0)
 		emit_member(irc, m, now, EVENT_TOPIC, irc->chans[c].name, NULL, m->params[1], NULL);
-}
-
-/* Does mode letter take a parameter when set (adding) or unset? */
-static bool mode_has_param(const struct irc *irc, char mode, bool adding)
-{
-	if (strchr(irc->prefix_modes, mode) || strchr(irc->chanmodes[0], mode) ||
-	    strchr(irc->chanmodes[1], mode))
-		return true;
-	return adding && strchr(irc->chanmodes[2], mode);
-}
-
-/* Is mode letter operator status or above (by its place in PREFIX)? */
-static bool mode_is_op(const struct irc *irc, char mode)
-{
-	const char *p = strchr(irc->prefix_modes, mode), *o = strchr(irc->prefix_modes, 'o');
-	return p && (o ? p <= o : mode == 'o');
-}
-
-static void on_mode(struct irc *irc, struct ircmsg *m, int64_t now)
-{
-	if (m->n_params < 2)
-		return;
-	int c = channel_index(irc, m->params[0]);
-	if (c < 0)
-		return;
-	bool adding = true;
-	size_t arg = 2;
-	for (const char *p = m->params[1]; *p; p++) {
-		if (*p == '+' || *p == '-') {
-			adding = *p == '+';
-			continue;
-		}
-		const char *param = NULL;
-		if (mode_has_param(irc, *p, adding) && arg < m->n_params)
-			param = m->params[arg++];
-		if (!param || !strchr(irc->prefix_modes, *p) || !mode_is_op(irc, *p))
-			continue;
-		struct ircuser *u = ircusers_get(&irc->users, param);
-		if (!u)
-			continue;
-		if (adding)
-			u->op |= 1u << c;
-		else
-			u->op &= ~(1u << c); /* multi-prefix: a lost +o with +a kept is rare */
-	}
-}
-
-static void on_account(struct irc *irc, struct ircmsg *m, int64_t now)
-{
-	if (m->n_params < 1 || !m->nick)
-		return;
-	struct ircuser *u = ircusers_get(&irc->users, m->nick);
-	if (u)
-		ircusers_set_account(u, strcmp(m->params[0], "*") == 0 ? NULL : m->params[0]);
-}
-
-/* Strips status prefixes off a NAMES/WHO entry; sets *op. */
-static const char *strip_prefixes(const struct irc *irc, const char *s, bool *op)
-{
-	*op = false;
-	for (; *s && strchr(irc->prefix_chars, *s); s++) {
-		const char *pc = strchr(irc->prefix_chars, *s);
-		size_t idx = (size_t)(pc - irc->prefix_chars);
-		if (idx < strlen(irc->prefix_modes) && mode_is_op(irc, irc->prefix_modes[idx]))
-			*op = true;
-	}
-	return s;
-}
-
-static void on_names(struct irc *irc, struct ircmsg *m, int64_t now)
-{
-	if (m->n_params < 4)
-		return;
-	int c = channel_index(irc, m->params[2]);
-	if (c < 0)
-		return;
-	char *list = (char *)m->params[3], *save = NULL;
-	for (char *tok = strtok_r(list, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
-		bool op;
-		char *nick = (char *)strip_prefixes(irc, tok, &op);
-		char *bang = strchr(nick, '!'); /* userhost-in-names, if a server sends it anyway */
-		if (bang)
-			*bang = '\0';
-		if (!*nick)
-			continue;
-		struct ircuser *u = ircusers_add(&irc->users, nick);
-		if (!u)
-			continue;
-		u->present |= 1u << c;
-		if (op)
-			u->op |= 1u << c;
-		else
-			u->op &= ~(1u << c);
-	}
-}
-
-static void on_whox(struct irc *irc, struct ircmsg *m, int64_t now)
-{
-	/* "354 me 742 #chan nick flags account" for our %tcnfa request */
-	if (m->n_params < 6 || strcmp(m->params[1], WHOX_TOKEN) != 0)
-		return;
-	int c = channel_index(irc, m->params[2]);
-	struct ircuser *u = c >= 0 ? ircusers_get(&irc->users, m->params[3]) : NULL;
-	if (!u)
-		return;
-	ircusers_set_account(u, strcmp(m->params[5], "0") == 0 ? NULL : m->params[5]);
-	bool op = false;
-	for (const char *f = m->params[4]; *f; f++) {
-		const char *pc = strchr(irc->prefix_chars, *f);
-		if (pc) {
-			bool o;
-			char one[2] = {*f, 0};
-			strip_prefixes(irc, one, &o);
-			op |= o;
-		}
-	}
-	if (op)
-		u->op |= 1u << c;
-}
-
-/* ---- registration ----------------------------------------------------- */
-
-static void join_channels(struct irc *irc)
-{
-	for (size_t i = 0; i < irc->n_chans; i++)
-		if (!irc->chans[i].joined)
-			sendf(irc, "JOIN %s", irc->chans[i].name);
-}
-
-static void on_welcome(struct irc *irc, struct ircmsg *m, int64_t now)
-{
-	if (m->n_params >= 1)
-		set_str(&irc->nick, m->params[0]);
-	irc->registered = true;
-	irc->stats.registrations++;
-	irc->last_nick_try = now;
-	log_info("irc[%s]: registered as %s (caps:%s%s%s%s%s%s)", irc->network, irc->nick,
-		 irc->caps & IRC_CAP_SASL ? " sasl" : "",
-		 irc->caps & IRC_CAP_SERVER_TIME ? " server-time" : "",
-		 irc->caps & IRC_CAP_ACCOUNT_TAG ? " account-tag" : "",
-		 irc->caps & IRC_CAP_EXTENDED_JOIN ? " extended-join" : "",
-		 irc->caps & IRC_CAP_ECHO_MESSAGE ? " echo-message" : "",
-		 irc->caps & IRC_CAP_BATCH ? " batch" : "");
-	if (!(irc->caps & (IRC_CAP_ACCOUNT_TAG | IRC_CAP_EXTENDED_JOIN | IRC_CAP_ACCOUNT_NOTIFY)))
-		log_warn("irc[%s]: the server offers no account tracking (account-tag, extended-join, "
-			 "account-notify): moderators can only be recognised as channel operators",
-			 irc->network);
-	join_channels(irc);
-	if (irc->cb.registered)
-		irc->cb.registered(irc->cb.ud);
-	if (irc->cb.want_write)
-		irc->cb.want_write(irc->cb.ud);
-}
-
-static void on_isupport(struct irc *irc, struct ircmsg *m, int64_t now)
-{
-	for (size_t i = 1; i + 1 < m->n_params; i++) {
-		const char *tok = m->params[i], *eq = strchr(tok, '=');
-		size_t klen = eq ? (size_t)(eq - tok) : strlen(tok);
-		const char *v = eq ? eq + 1 : "";
-#define KEY(k) (klen == sizeof(k) - 1 && strncmp(tok, k, klen) == 0)
-		if (KEY("CASEMAPPING")) {
-			irc->cm = ircmsg_casemapping_parse(v);
-			ircusers_set_casemapping(&irc->users, irc->cm);
-		} else if (KEY("PREFIX") && v[0] == '(') {
-			const char *close = strchr(v, ')');
-			size_t n = close ? (size_t)(close - v - 1) : 0;
-			if (close && n < sizeof irc->prefix_modes && strlen(close + 1) == n) {
-				memcpy(irc->prefix_modes, v + 1, n);
-				irc->prefix_modes[n] = '\0';
-				memcpy(irc->prefix_chars, close + 1, n + 1);
-			}
-		} else if (KEY("CHANTYPES") && strlen(v) < sizeof irc->chantypes) {
-			strcpy(irc->chantypes, v);
-		} else if (KEY("CHANMODES")) {
-			char *copy = mem_strdup(v), *save = NULL, *t = copy;
-			for (int k = 0; k < 4; k++) {
-				char *part = strsep(&t, ",");
-				set_str(&irc->chanmodes[k], part ? part : "");
-			}
-			(void)save;
-			free(copy);
-		} else if (KEY("WHOX")) {
-			irc->whox = true;
-		} else if (KEY("BOT") && *v) {
-			irc->bot_mode = true;
-			if (irc->nick && strlen(v) == 1)
-				sendf(irc, "MODE %s +%s", irc->nick, v); /* mark ourselves as a bot */
-		}
-#undef KEY
-	}
-}
-
-static void try_other_nick(struct irc *irc)
-{
-	char alt[64];
-	irc->nick_tries++;
-	if (irc->nick_tries <= 2)
-		snprintf(alt, sizeof alt, "%.28s%s", irc->want_nick, irc->nick_tries == 1 ? "_" : "__");
-	else
-		snprintf(alt, sizeof alt, "%.24s%u", irc->want_nick, (unsigned)(rand() % 10000));
-	log_warn("irc[%s]: nick %s is taken; trying %s", irc->network, irc->nick, alt);
-	set_str(&irc->nick, alt);
-	sendf(irc, "NICK %s", alt);
-}
-
-static void on_nick_error(struct irc *irc, struct ircmsg *m, int64_t now)
-{
-	if (irc->registered)
-		return; /* a failed regain attempt: keep the current nick */
-	if (irc->nick_tries > 8) {
-		log_error("irc[%s]: no usable nick after %d tries", irc->network, irc->nick_tries);
-		return;
-	}
-	try_other_nick(irc);
-}
-
-static void cap_end(struct irc *irc)
-{
-	if (irc->cap_end_sent)
-		return;
-	irc->cap_end_sent = true;
-	sendf(irc, "CAP END");
-}
-
-/* Caps offered in a space-separated list that we want and don't have. */
-static void request_caps(struct irc *irc, const char *list)
-{
-	struct buf req = BUF_INIT;
-	char *copy = mem_strdup(list), *save = NULL;
-	for (char *tok = strtok_r(copy, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
-		char *eq = strchr(tok, '=');
-		if (eq)
-			*eq++ = '\0';
-		for (size_t i = 0; i < N_WANTED; i++) {
-			if (strcmp(tok, wanted_caps[i].name) != 0 || (irc->caps & wanted_caps[i].cap))
-				continue;
-			if (wanted_caps[i].cap == IRC_CAP_SASL) {
-				if (!irc->sasl_account)
-					continue;
-				if (eq && *eq && !strstr(eq, "PLAIN")) {
-					log_error("irc[%s]: the server offers SASL %s but not PLAIN; "
-						  "continuing without logging in", irc->network, eq);
-					continue;
-				}
-			}
-			buf_printf(&req, "%s%s", req.len ? " " : "", tok);
-		}
-	}
-	free(copy);
-	if (req.len)
-		sendf(irc, "CAP REQ :%s", req.p);
-	else if (!irc->registered)
-		cap_end(irc);
-	buf_free(&req);
-}
-
-static void sasl_send_credentials(struct irc *irc)
-{
-	size_t a = strlen(irc->sasl_account), p = strlen(irc->sasl_password);
-	size_t n = a + 1 + a + 1 + p;
-	unsigned char *raw = mem_alloc(n);
-	memcpy(raw, irc->sasl_account, a);
-	raw[a] = 0;
-	memcpy(raw + a + 1, irc->sasl_account, a);
-	raw[2 * a + 1] = 0;
-	memcpy(raw + 2 * a + 2, irc->sasl_password, p);
-	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	struct buf enc = BUF_INIT;
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned v = (unsigned)raw[i] << 16 | (i + 1 < n ? (unsigned)raw[i + 1] << 8 : 0) |
-			     (i + 2 < n ? raw[i + 2] : 0);
-		buf_addc(&enc, b64[v >> 18 & 63]);
-		buf_addc(&enc, b64[v >> 12 & 63]);
-		buf_addc(&enc, i + 1 < n ? b64[v >> 6 & 63] : '=');
-		buf_addc(&enc, i + 2 < n ? b64[v & 63] : '=');
-	}
-	memset(raw, 0, n);
-	free(raw);
-	/* 400-byte chunks; an exact multiple ends with "+" */
-	size_t off = 0;
-	do {
-		size_t chunk = enc.len - off > 400 ? 400 : enc.len - off;
-		buf_clear(&irc->line);
-		buf_adds(&irc->line, "AUTHENTICATE ");
-		buf_add(&irc->line, enc.p + off, chunk);
-		queue_line(irc, true, irc->line.p, irc->line.len, NULL);
-		off += chunk;
-		if (chunk == 400 && off == enc.len)
-			sendf(irc, "AUTHENTICATE +");
-	} while (off < enc.len);
-	memset(enc.p, 0, enc.len);
-	buf_free(&enc);
-	memset(irc->line.p, 0, irc->line.len);
-}
-
-static void on_cap(struct irc *irc, struct ircmsg *m, int64_t now)
-{
-	if (m->n_params < 3)
-		return;
-	const char *sub = m->params[1];
-	bool more = m->n_params >= 4 && strcmp(m->params[2], "*") == 0;
-	const char *list = m->params[m->n_params - 1];
-	if (strcmp(sub, "LS") == 0) {
-		buf_printf(&irc->cap_ls, "%s%s", irc->cap_ls.len ? " " : "", list);
-		if (more)
-			return;
-		irc->cap_ls_done = true;
-		request_caps(irc, buf_str(&irc->cap_ls));
-		buf_clear(&irc->cap_ls);
-	} else if (strcmp(sub, "ACK") == 0) {
-		char *copy = mem_strdup(list), *save = NULL;
-		bool sasl = false;
-		for (char *tok = strtok_r(copy, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
-			bool off = *tok == '-';
-			for (size_t i = 0; i < N_WANTED; i++) {
-				if (strcmp(tok + off, wanted_caps[i].name) != 0)
-					continue;
-				if (off)
-					irc->caps &= ~wanted_caps[i].cap;
-				else
-					irc->caps |= wanted_caps[i].cap;
-				if (!off && wanted_caps[i].cap == IRC_CAP_SASL)
-					sasl = true;
-			}
-		}
-		free(copy);
-		if (sasl && !irc->registered) {
-			irc->sasl_active = true;
-			sendf(irc, "AUTHENTICATE PLAIN");
-		} else if (!irc->registered) {
-			cap_end(irc);
-		}
-	} else if (strcmp(sub, "NAK") == 0) {
-		log_warn("irc[%s]: the server refused the capabilities %s", irc->network, list);
-		if (!irc->registered)
-			cap_end(irc);
-	} else if (strcmp(sub, "NEW") == 0) {
-		request_caps(irc, list);
-	} else if (strcmp(sub, "DEL") == 0) {
-		char *copy = mem_strdup(list), *save = NULL;
-		for (char *tok = strtok_r(copy, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
-			for (size_t i = 0; i < N_WANTED; i++)
-				if (strcmp(tok, wanted_caps[i].name) == 0)
-					irc->caps &= ~wanted_caps[i].cap;
-		free(copy);
-	}
-}
-
-static void on_authenticate(struct irc *irc, struct ircmsg *m, int64_t now)
-{
-	if (irc->sasl_active && m->n_params >= 1 && strcmp(m->params[0], "+") == 0)
-		sasl_send_credentials(irc);
-}
-
-static void on_sasl_ok(struct irc *irc, struct ircmsg *m, int64_t now)
-{
-	log_info("irc[%s]: logged in as %s (SASL)", irc->network, irc->sasl_account);
-	irc->sasl_active = false;
-	cap_end(irc);
-}
-
-static void on_sasl_fail(struct irc *irc, struct ircmsg *m, int64_t now)
-{
-	char q[200];
-	const char *why = m->n_params ? m->params[m->n_params - 1] : "";
-	log_error("irc[%s]: SASL login as %s failed (%s %s); continuing without an account",
-		  irc->network, irc->sasl_account ? irc->sasl_account : "?", m->command,
-		  log_quote(q, sizeof q, why, strlen(why)));
-	irc->sasl_active = false;
-	cap_end(irc);
-}
-
-static void on_logged_in(struct irc *irc, struct ircmsg *m, int64_t now)
-{
-	/* 900 me nick!user@host account :You are now logged in as account */
-	if (m->n_params >= 2) {
-		char *bang = strchr(m->params[1], '!'), *at = bang ? strchr(bang, '@') : NULL;
-		if (bang && at) {
-			*at = '\0';
-			set_str(&irc->self_user, bang + 1);
-			set_str(&irc->self_host, at + 1);
-		}
-	}
-}
-
-static void on_host_hidden(struct irc *irc, struct ircmsg *m, int64_t now)
-{
-	if (m->n_params >= 2)
-		set_str(&irc->self_host, m->params[1]);
 }
 
 static void on_cannot_join(struct irc *irc, struct ircmsg *m, int64_t now)
 {
 	if (m->n_params < 2)
 		return;
-	int c = channel_index(irc, m->params[1]);
+	int c = irc_channel_index(irc, m->params[1]);
 	char q[200];
 	const char *why = m->params[m->n_params - 1];
 	log_error("irc[%s]: cannot join %s: %s; retrying in a minute", irc->network, m->params[1],
@@ -1057,9 +578,9 @@ static void on_cannot_join(struct irc *irc, struct ircmsg *m, int64_t now)
 static void on_ping(struct irc *irc, struct ircmsg *m, int64_t now)
 {
 	if (m->n_params >= 1 && !strpbrk(m->params[0], " \r\n") && strlen(m->params[0]) < 400)
-		sendf(irc, "PONG :%s", m->params[0]);
+		irc_sendf(irc, "PONG :%s", m->params[0]);
 	else
-		sendf(irc, "PONG");
+		irc_sendf(irc, "PONG");
 }
 
 static void on_pong(struct irc *irc, struct ircmsg *m, int64_t now)
@@ -1069,34 +590,6 @@ static void on_pong(struct irc *irc, struct ircmsg *m, int64_t now)
 		irc->ping_out = false;
 		irc->stats.lag_ms = now - irc->ping_sent;
 		log_debug("irc[%s]: lag %lld ms", irc->network, (long long)irc->stats.lag_ms);
-	}
-}
-
-static void on_batch(struct irc *irc, struct ircmsg *m, int64_t now)
-{
-	if (m->n_params < 1 || strlen(m->params[0]) < 2)
-		return;
-	const char *ref = m->params[0] + 1;
-	if (m->params[0][0] == '+') {
-		for (int i = 0; i < MAX_BATCHES; i++) {
-			if (!irc->batches[i].ref) {
-				irc->batches[i].ref = mem_strdup(ref);
-				const char *type = ircmsg_param(m, 1);
-				irc->batches[i].history =
-					type && (strcmp(type, "chathistory") == 0 ||
-						 strcmp(type, "draft/chathistory") == 0 ||
-						 strcmp(type, "znc.in/playback") == 0);
-				return;
-			}
-		}
-		log_warn("irc[%s]: too many open batches; ignoring %s", irc->network, ref);
-	} else if (m->params[0][0] == '-') {
-		for (int i = 0; i < MAX_BATCHES; i++) {
-			if (irc->batches[i].ref && strcmp(irc->batches[i].ref, ref) == 0) {
-				free(irc->batches[i].ref);
-				irc->batches[i].ref = NULL;
-			}
-		}
 	}
 }
 
@@ -1115,18 +608,18 @@ static const struct irc_verb {
 	const char *command;
 	irc_handler fn;
 } verbs[] = {
-	{"001", on_welcome},       {"005", on_isupport},     {"353", on_names},
-	{"354", on_whox},          {"396", on_host_hidden},  {"432", on_nick_error},
-	{"433", on_nick_error},    {"437", on_nick_error},   {"471", on_cannot_join},
-	{"473", on_cannot_join},   {"474", on_cannot_join},  {"475", on_cannot_join},
-	{"900", on_logged_in},     {"902", on_sasl_fail},    {"903", on_sasl_ok},
-	{"904", on_sasl_fail},     {"905", on_sasl_fail},    {"906", on_sasl_fail},
-	{"908", on_sasl_fail},     {"ACCOUNT", on_account},  {"AUTHENTICATE", on_authenticate},
-	{"BATCH", on_batch},       {"CAP", on_cap},          {"ERROR", on_error},
-	{"JOIN", on_join},         {"KICK", on_kick},        {"MODE", on_mode},
-	{"NICK", on_nick},         {"NOTICE", on_notice},    {"PART", on_part},
-	{"PING", on_ping},         {"PONG", on_pong},        {"PRIVMSG", on_privmsg},
-	{"QUIT", on_quit},         {"TOPIC", on_topic},
+	{"001", irc_on_welcome},    {"005", irc_on_isupport},    {"353", irc_on_names},
+	{"354", irc_on_whox},       {"396", irc_on_host_hidden}, {"432", irc_on_nick_error},
+	{"433", irc_on_nick_error}, {"437", irc_on_nick_error},  {"471", on_cannot_join},
+	{"473", on_cannot_join},    {"474", on_cannot_join},     {"475", on_cannot_join},
+	{"900", irc_on_logged_in},  {"902", irc_on_sasl_fail},   {"903", irc_on_sasl_ok},
+	{"904", irc_on_sasl_fail},  {"905", irc_on_sasl_fail},   {"906", irc_on_sasl_fail},
+	{"908", irc_on_sasl_fail},  {"ACCOUNT", irc_on_account}, {"AUTHENTICATE", irc_on_authenticate},
+	{"BATCH", irc_on_batch},    {"CAP", irc_on_cap},         {"ERROR", on_error},
+	{"JOIN", on_join},          {"KICK", on_kick},           {"MODE", irc_on_mode},
+	{"NICK", on_nick},          {"NOTICE", on_notice},       {"PART", on_part},
+	{"PING", on_ping},          {"PONG", on_pong},           {"PRIVMSG", on_privmsg},
+	{"QUIT", on_quit},          {"TOPIC", on_topic},
 };
 
 static int verb_cmp(const void *key, const void *elem)
@@ -1188,19 +681,19 @@ bool irc_tick(struct irc *irc, int64_t now_ms)
 		snprintf(irc->ping_token, sizeof irc->ping_token, "rounds-%lld", (long long)now_ms);
 		irc->ping_out = true;
 		irc->ping_sent = now_ms;
-		sendf(irc, "PING :%s", irc->ping_token);
+		irc_sendf(irc, "PING :%s", irc->ping_token);
 	}
 	if (!irc->registered)
 		return true;
 	if (irc->nick && strcmp(irc->nick, irc->want_nick) != 0 &&
 	    now_ms - irc->last_nick_try >= NICK_REGAIN_MS) {
 		irc->last_nick_try = now_ms;
-		sendf(irc, "NICK %s", irc->want_nick);
+		irc_sendf(irc, "NICK %s", irc->want_nick);
 	}
 	for (size_t i = 0; i < irc->n_chans; i++) {
 		if (irc->chans[i].rejoin_at && now_ms >= irc->chans[i].rejoin_at) {
 			irc->chans[i].rejoin_at = now_ms + 60000; /* until the JOIN echo arrives */
-			sendf(irc, "JOIN %s", irc->chans[i].name);
+			irc_sendf(irc, "JOIN %s", irc->chans[i].name);
 		}
 	}
 	return true;
@@ -1228,7 +721,7 @@ enum ircmsg_casemapping irc_casemapping(const struct irc *irc)
 
 bool irc_in_channel(const struct irc *irc, const char *channel)
 {
-	int c = channel_index(irc, channel);
+	int c = irc_channel_index(irc, channel);
 	return c >= 0 && irc->chans[c].joined;
 }
 
@@ -1240,9 +733,16 @@ const char *irc_account_of(const struct irc *irc, const char *nick)
 
 bool irc_is_op(const struct irc *irc, const char *channel, const char *nick)
 {
-	int c = channel_index(irc, channel);
+	int c = irc_channel_index(irc, channel);
 	struct ircuser *u = c >= 0 ? ircusers_get(&irc->users, nick) : NULL;
 	return u && (u->op & (1u << c));
+}
+
+bool irc_is_member(const struct irc *irc, const char *channel, const char *nick)
+{
+	int c = irc_channel_index(irc, channel);
+	struct ircuser *u = c >= 0 ? ircusers_get(&irc->users, nick) : NULL;
+	return u && (u->present & (1u << c));
 }
 
 const struct irc_stats *irc_stats(const struct irc *irc)

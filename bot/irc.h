@@ -105,6 +105,8 @@ bool irc_in_channel(const struct irc *irc, const char *channel);
  * NULL if not logged in or unknown. */
 const char *irc_account_of(const struct irc *irc, const char *nick);
 bool irc_is_op(const struct irc *irc, const char *channel, const char *nick);
+/* Is nick in this channel (as far as the bot has seen)? */
+bool irc_is_member(const struct irc *irc, const char *channel, const char *nick);
 const struct irc_stats *irc_stats(const struct irc *irc);
 /* Channels not joined when the limit of tracked channels is hit. */
 #define IRC_MAX_CHANNELS 32

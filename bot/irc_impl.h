@@ -1,0 +1,112 @@
+/* irc_impl.h: PRIVATE to the irc module. Only bot/irc.c, bot/ircreg.c and
+ * bot/ircmembers.c include it; everything else uses the public API in
+ * irc.h. It holds the one struct irc the three files share and the few
+ * functions they call across file lines (all irc_-prefixed; the rest stays
+ * static in its file).
+ *
+ *   irc.c        lifecycle, the outgoing queues, message and membership
+ *                events, PING/PONG/ERROR, the dispatch table, the queries
+ *   ircreg.c     registration: CAP, SASL, ISUPPORT, 001, nick fallback, BATCH
+ *   ircmembers.c NAMES, WHOX, MODE and ACCOUNT: operator status and accounts */
+#ifndef ROUNDS_IRC_IMPL_H
+#define ROUNDS_IRC_IMPL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "irc.h"
+#include "ircmsg.h"
+#include "ircqueue.h"
+#include "ircusers.h"
+
+#define IRC_WHOX_TOKEN "742"
+#define IRC_MAX_BATCHES 16
+
+struct irc_channel {
+	char *name;   /* as configured */
+	char *folded;
+	bool joined;
+	int64_t rejoin_at; /* 0: none pending */
+};
+
+struct irc_batch {
+	char *ref;
+	bool history;
+};
+
+struct irc {
+	struct irc_callbacks cb;
+	char *network, *want_nick, *username, *realname, *sasl_account, *sasl_password;
+	struct irc_channel chans[IRC_MAX_CHANNELS];
+	size_t n_chans;
+	int ping_ms;
+
+	/* per connection */
+	bool connected, registered, cap_ls_done, cap_end_sent, sasl_active;
+	int64_t connected_at, last_rx, ping_sent, last_nick_try;
+	bool ping_out;
+	char ping_token[32];
+	char *nick, *self_user, *self_host;
+	int nick_tries;
+	unsigned caps;
+	char *sasl_mechs; /* from "sasl=PLAIN,..." or NULL */
+	struct buf cap_ls;  /* accumulated multi-line CAP LS */
+	enum ircmsg_casemapping cm;
+	char prefix_modes[16], prefix_chars[16];
+	char chantypes[8];
+	char *chanmodes[4]; /* type A, B, C, D */
+	bool whox, bot_mode;
+	struct irc_batch batches[IRC_MAX_BATCHES];
+	struct ircusers users;
+
+	struct ircqueue urgent; /* protocol lines: dropped on disconnect */
+	struct ircqueue chat;   /* PRIVMSG/NOTICE: kept across reconnects */
+	struct ircqueue_line *peeked;
+	bool peeked_urgent;
+
+	struct irc_stats stats;
+	struct buf text, line;
+};
+
+/* ---- irc.c ------------------------------------------------------------- */
+
+/* Replaces *dst with a copy of src (NULL allowed), freeing the old one. */
+void irc_set_str(char **dst, const char *src);
+/* Queues a built line. hold: folded channel a chat line waits for. */
+void irc_queue_line(struct irc *irc, bool urgent, const char *line, size_t len, const char *hold);
+/* Queues an urgent protocol line built from a format (callers pass only
+ * validated pieces: nicks and channels from config or from the server). */
+void irc_sendf(struct irc *irc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Index of a configured channel (casemapping-aware), or -1. */
+int irc_channel_index(const struct irc *irc, const char *name);
+
+/* ---- ircreg.c ---------------------------------------------------------- */
+
+/* ISUPPORT back to the RFC 1459 defaults, before a server says otherwise. */
+void irc_reset_isupport(struct irc *irc);
+void irc_clear_batches(struct irc *irc);
+/* Is m part of a chat-history playback batch? */
+bool irc_in_history_batch(const struct irc *irc, const struct ircmsg *m);
+
+/* Handlers for the dispatch table in irc.c; m's strings may be modified. */
+void irc_on_welcome(struct irc *irc, struct ircmsg *m, int64_t now);
+void irc_on_isupport(struct irc *irc, struct ircmsg *m, int64_t now);
+void irc_on_nick_error(struct irc *irc, struct ircmsg *m, int64_t now);
+void irc_on_cap(struct irc *irc, struct ircmsg *m, int64_t now);
+void irc_on_authenticate(struct irc *irc, struct ircmsg *m, int64_t now);
+void irc_on_sasl_ok(struct irc *irc, struct ircmsg *m, int64_t now);
+void irc_on_sasl_fail(struct irc *irc, struct ircmsg *m, int64_t now);
+void irc_on_logged_in(struct irc *irc, struct ircmsg *m, int64_t now);
+void irc_on_host_hidden(struct irc *irc, struct ircmsg *m, int64_t now);
+void irc_on_batch(struct irc *irc, struct ircmsg *m, int64_t now);
+
+/* ---- ircmembers.c ------------------------------------------------------ */
+
+void irc_on_mode(struct irc *irc, struct ircmsg *m, int64_t now);
+void irc_on_account(struct irc *irc, struct ircmsg *m, int64_t now);
+void irc_on_names(struct irc *irc, struct ircmsg *m, int64_t now);
+void irc_on_whox(struct irc *irc, struct ircmsg *m, int64_t now);
+
+#endif

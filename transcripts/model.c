@@ -1,0 +1,607 @@
+#include "model.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "event.h"
+#include "mem.h"
+#include "strmap.h"
+#include "utf8.h"
+
+static const char *const kind_names[] = {
+#define X(name, text) [name] = text,
+	TRANSCRIPT_KINDS(X)
+#undef X
+};
+
+const char *transcript_kind_name(enum transcript_kind kind)
+{
+	if ((unsigned)kind < sizeof kind_names / sizeof kind_names[0])
+		return kind_names[kind];
+	return "message";
+}
+
+/* The model's strings live in a few large blocks instead of one allocation
+ * each: a chat is thousands of short strings, all freed together. */
+#define ARENA_BLOCK 65536
+
+struct transcript_arena {
+	struct transcript_arena *next;
+	size_t used, cap;
+	char data[];
+};
+
+struct loader {
+	sqlite3 *db;
+	struct transcript *t;
+	struct buf *err;
+	int64_t room_id;
+	struct buf tmp;          /* scratch for UTF-8 repair */
+	struct buf key;          /* scratch for map keys */
+	struct strmap by_msgid;  /* msgid -> message index + 1 (published only) */
+	struct strmap people;    /* participant key -> participant index + 1 */
+	struct strmap withheld;  /* person ids of opted-out authors seen */
+	size_t cap_messages, cap_participants;
+};
+
+/* Copies s[0..n) (up to any NUL) into the arena as a C string, valid UTF-8.
+ * The result lives as long as the transcript. */
+static const char *arena_strn(struct loader *l, const char *s, size_t n)
+{
+	struct transcript *t = l->t;
+	n = strnlen(s, n);
+	if (!utf8_valid(s, n)) {
+		buf_clear(&l->tmp);
+		utf8_sanitize(&l->tmp, s, n);
+		s = buf_str(&l->tmp);
+		n = l->tmp.len;
+	}
+	struct transcript_arena *a = t->arena;
+	if (!a || a->cap - a->used < n + 1) {
+		size_t cap = n + 1 > ARENA_BLOCK ? n + 1 : ARENA_BLOCK;
+		a = mem_alloc(sizeof *a + cap);
+		a->used = 0;
+		a->cap = cap;
+		/* an oversized string gets a block of its own behind the head, so
+		 * the head's free space stays in use */
+		if (t->arena && cap > ARENA_BLOCK) {
+			a->next = t->arena->next;
+			t->arena->next = a;
+		} else {
+			a->next = t->arena;
+			t->arena = a;
+		}
+	}
+	char *p = a->data + a->used;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	a->used += n + 1;
+	return p;
+}
+
+/* Column i as a string in the arena; NULL for SQL NULL. */
+static const char *col_str(struct loader *l, sqlite3_stmt *q, int i)
+{
+	if (sqlite3_column_type(q, i) == SQLITE_NULL)
+		return NULL;
+	const char *s = (const char *)sqlite3_column_text(q, i);
+	if (!s)
+		return NULL;
+	return arena_strn(l, s, (size_t)sqlite3_column_bytes(q, i));
+}
+
+static const char *col_str_or_empty(struct loader *l, sqlite3_stmt *q, int i)
+{
+	const char *s = col_str(l, q, i);
+	return s ? s : "";
+}
+
+static int64_t col_i64_or_0(sqlite3_stmt *q, int i)
+{
+	return sqlite3_column_type(q, i) == SQLITE_NULL ? 0 : sqlite3_column_int64(q, i);
+}
+
+static int prepare(struct loader *l, const char *sql, sqlite3_stmt **q)
+{
+	if (sqlite3_prepare_v2(l->db, sql, -1, q, NULL) != SQLITE_OK) {
+		buf_printf(l->err, "cannot read chat %" PRId64 " from the store: %s", l->t->chat.id,
+			   sqlite3_errmsg(l->db));
+		sqlite3_finalize(*q);
+		*q = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* Reports a failed sqlite3_step (anything but ROW or DONE). */
+static int step_failed(struct loader *l, int rc)
+{
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return 0;
+	buf_printf(l->err, "cannot read chat %" PRId64 " from the store: %s", l->t->chat.id,
+		   sqlite3_errmsg(l->db));
+	return -1;
+}
+
+static const char sql_chat[] =
+	"SELECT c.name, c.title, r.network, r.name, c.opened_by, c.started_ms,"
+	" c.planned_end_ms, c.ended_ms, c.end_reason, c.room_id"
+	" FROM chats c JOIN rooms r ON r.id = c.room_id WHERE c.id = ?1";
+
+/* Is the person who opened the chat (a nick) someone who opted out? Either
+ * a person key made from the name, or anyone who spoke in the chat under
+ * that nick while opted out. */
+static const char sql_opener_withheld[] =
+	"SELECT EXISTS (SELECT 1 FROM people p WHERE p.network = ?2 AND p.optout_ms IS NOT NULL"
+	"               AND p.key IN ('a:' || lower(?3), 'n:' || lower(?3)))"
+	" OR EXISTS (SELECT 1 FROM events e JOIN people p ON p.id = e.person_id"
+	"            WHERE e.chat_id = ?1 AND p.optout_ms IS NOT NULL AND lower(e.nick) = lower(?3))";
+
+static const char sql_cohosts[] =
+	"SELECT h.account FROM cohosts h WHERE h.chat_id = ?1"
+	" AND NOT EXISTS (SELECT 1 FROM people p WHERE p.network = ?2 AND p.optout_ms IS NOT NULL"
+	"                 AND p.key = 'a:' || lower(h.account))"
+	" ORDER BY h.added_ms, h.account";
+
+static const char sql_rounds[] =
+	"SELECT number, topic, planned_minutes, started_ms, ended_ms, posted_by_host"
+	" FROM rounds WHERE chat_id = ?1 AND number > 0 ORDER BY number";
+
+/* Published kinds: messages and actions, and notices only from the bot;
+ * never private lines or commands. */
+static const char sql_events[] =
+	"SELECT e.id, e.ts_ms, e.kind, e.flags, e.person_id, e.nick, e.text, e.msgid, e.reply_to,"
+	" e.round, p.optout_ms IS NOT NULL"
+	" FROM events e LEFT JOIN people p ON p.id = e.person_id"
+	" WHERE e.chat_id = ?1 AND e.room_id = ?2"
+	" AND (e.kind IN (?3, ?4) OR (e.kind = ?5 AND (e.flags & ?6) != 0))"
+	" AND (e.flags & ?7) = 0"
+	" ORDER BY e.ts_ms, e.id";
+
+static int load_chat(struct loader *l)
+{
+	struct transcript_chat *c = &l->t->chat;
+	sqlite3_stmt *q = NULL;
+	int rc = -1;
+	if (prepare(l, sql_chat, &q))
+		goto fail;
+	sqlite3_bind_int64(q, 1, c->id);
+	int st = sqlite3_step(q);
+	if (st == SQLITE_DONE) {
+		buf_printf(l->err, "no chat with id %" PRId64 " in the store", c->id);
+		goto fail;
+	}
+	if (step_failed(l, st))
+		goto fail;
+	c->name = col_str_or_empty(l, q, 0);
+	c->title = col_str_or_empty(l, q, 1);
+	c->network = col_str_or_empty(l, q, 2);
+	c->room = col_str_or_empty(l, q, 3);
+	c->opened_by = col_str(l, q, 4);
+	c->started_ms = col_i64_or_0(q, 5);
+	c->planned_end_ms = col_i64_or_0(q, 6);
+	c->ended_ms = col_i64_or_0(q, 7);
+	c->end_reason = col_str(l, q, 8);
+	l->room_id = sqlite3_column_int64(q, 9);
+	sqlite3_finalize(q);
+	q = NULL;
+
+	if (c->opened_by) {
+		if (prepare(l, sql_opener_withheld, &q))
+			goto fail;
+		sqlite3_bind_int64(q, 1, c->id);
+		sqlite3_bind_text(q, 2, c->network, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 3, c->opened_by, -1, SQLITE_STATIC);
+		st = sqlite3_step(q);
+		if (step_failed(l, st))
+			goto fail;
+		if (st == SQLITE_ROW && sqlite3_column_int(q, 0))
+			c->opened_by = NULL;
+		sqlite3_finalize(q);
+		q = NULL;
+	}
+
+	if (prepare(l, sql_cohosts, &q))
+		goto fail;
+	sqlite3_bind_int64(q, 1, c->id);
+	sqlite3_bind_text(q, 2, c->network, -1, SQLITE_STATIC);
+	const char **hosts = NULL;
+	size_t cap = 0;
+	while ((st = sqlite3_step(q)) == SQLITE_ROW) {
+		hosts = mem_grow(hosts, &cap, c->n_cohosts + 1, sizeof *hosts);
+		hosts[c->n_cohosts++] = col_str_or_empty(l, q, 0);
+	}
+	c->cohosts = hosts;
+	if (step_failed(l, st))
+		goto fail;
+	rc = 0;
+fail:
+	sqlite3_finalize(q);
+	return rc;
+}
+
+static int load_rounds(struct loader *l)
+{
+	struct transcript *t = l->t;
+	sqlite3_stmt *q = NULL;
+	size_t cap = 0;
+	int st, rc = -1;
+	if (prepare(l, sql_rounds, &q))
+		goto fail;
+	sqlite3_bind_int64(q, 1, t->chat.id);
+	while ((st = sqlite3_step(q)) == SQLITE_ROW) {
+		t->rounds = mem_grow(t->rounds, &cap, t->n_rounds + 1, sizeof *t->rounds);
+		struct transcript_section *r = &t->rounds[t->n_rounds++];
+		*r = (struct transcript_section){
+			.kind = TRANSCRIPT_ROUND,
+			.number = sqlite3_column_int(q, 0),
+			.topic = col_str_or_empty(l, q, 1),
+			.planned_minutes = sqlite3_column_double(q, 2),
+			.started_ms = col_i64_or_0(q, 3),
+			.ended_ms = col_i64_or_0(q, 4),
+			.posted_by_host = sqlite3_column_int(q, 5) != 0,
+		};
+		if (!(r->planned_minutes > 0))
+			r->planned_minutes = 0;
+	}
+	if (step_failed(l, st))
+		goto fail;
+	rc = 0;
+fail:
+	sqlite3_finalize(q);
+	return rc;
+}
+
+/* The section a line belongs to: see the rules at the top of model.h. */
+static const struct transcript_section *section_for(const struct transcript *t, int round, int64_t ts)
+{
+	if (round == 0)
+		return &t->intro;
+	if (round > 0) {
+		size_t lo = 0, hi = t->n_rounds;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (t->rounds[mid].number == round)
+				return &t->rounds[mid];
+			if (t->rounds[mid].number < round)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+	}
+	if (t->chat.ended_ms && ts >= t->chat.ended_ms)
+		return &t->after;
+	const struct transcript_section *s = &t->intro;
+	for (size_t i = 0; i < t->n_rounds; i++) {
+		const struct transcript_section *r = &t->rounds[i];
+		if (r->started_ms <= ts && (s == &t->intro || r->started_ms >= s->started_ms))
+			s = r;
+	}
+	return s;
+}
+
+static void *index_value(size_t i)
+{
+	return (void *)(uintptr_t)(i + 1);
+}
+
+/* TRANSCRIPT_NONE when absent. */
+static size_t map_index(const struct strmap *m, const char *key)
+{
+	uintptr_t v = (uintptr_t)strmap_get(m, key);
+	return v ? (size_t)v - 1 : TRANSCRIPT_NONE;
+}
+
+/* Who a line is from, for counting: the stored person when there is one,
+ * else the nick (ASCII case folded). */
+static const char *person_key(struct loader *l, bool has_person, int64_t person_id, const char *nick)
+{
+	buf_clear(&l->key);
+	if (has_person) {
+		buf_printf(&l->key, "p:%" PRId64, person_id);
+	} else {
+		buf_adds(&l->key, "n:");
+		for (const char *p = nick; *p; p++)
+			buf_addc(&l->key, (*p >= 'A' && *p <= 'Z') ? (char)(*p - 'A' + 'a') : *p);
+	}
+	return buf_str(&l->key);
+}
+
+static size_t participant_for(struct loader *l, bool has_person, int64_t person_id, const char *nick)
+{
+	struct transcript *t = l->t;
+	const char *key = person_key(l, has_person, person_id, nick);
+	size_t i = map_index(&l->people, key);
+	if (i == TRANSCRIPT_NONE) {
+		t->participants = mem_grow(t->participants, &l->cap_participants, t->n_participants + 1,
+					   sizeof *t->participants);
+		i = t->n_participants++;
+		t->participants[i] = (struct transcript_participant){0};
+		strmap_put(&l->people, key, index_value(i));
+	}
+	/* the last nick used is the one people will recognise */
+	t->participants[i].name = nick;
+	t->participants[i].messages++;
+	return i;
+}
+
+static unsigned map_flags(unsigned ev)
+{
+	unsigned f = 0;
+	if (ev & EVENT_F_SELF)
+		f |= TRANSCRIPT_F_BOT;
+	if (ev & EVENT_F_MODERATOR)
+		f |= TRANSCRIPT_F_MODERATOR;
+	if (ev & EVENT_F_REPLAY)
+		f |= TRANSCRIPT_F_REPLAY;
+	if (ev & EVENT_F_LOCAL_TIME)
+		f |= TRANSCRIPT_F_LOCAL_TIME;
+	return f;
+}
+
+static enum transcript_kind map_kind(int kind)
+{
+	switch (kind) {
+	case EVENT_ACTION:
+		return TRANSCRIPT_ACTION;
+	case EVENT_NOTICE:
+		return TRANSCRIPT_NOTICE;
+	default:
+		return TRANSCRIPT_MESSAGE;
+	}
+}
+
+static int load_messages(struct loader *l)
+{
+	struct transcript *t = l->t;
+	sqlite3_stmt *q = NULL;
+	int st, rc = -1;
+	if (prepare(l, sql_events, &q))
+		goto fail;
+	sqlite3_bind_int64(q, 1, t->chat.id);
+	sqlite3_bind_int64(q, 2, l->room_id);
+	sqlite3_bind_int(q, 3, EVENT_MESSAGE);
+	sqlite3_bind_int(q, 4, EVENT_ACTION);
+	sqlite3_bind_int(q, 5, EVENT_NOTICE);
+	sqlite3_bind_int(q, 6, EVENT_F_SELF);
+	sqlite3_bind_int(q, 7, EVENT_F_PRIVATE | EVENT_F_COMMAND);
+	while ((st = sqlite3_step(q)) == SQLITE_ROW) {
+		unsigned flags = (unsigned)sqlite3_column_int(q, 3);
+		bool has_person = sqlite3_column_type(q, 4) != SQLITE_NULL;
+		int64_t person_id = sqlite3_column_int64(q, 4);
+		bool self = flags & EVENT_F_SELF;
+		if (!self && sqlite3_column_int(q, 10)) {
+			/* opted out: counted, and nothing of it is copied */
+			t->stats.withheld_messages++;
+			strmap_put(&l->withheld, person_key(l, has_person, person_id, ""), index_value(0));
+			continue;
+		}
+		t->messages = mem_grow(t->messages, &l->cap_messages, t->n_messages + 1, sizeof *t->messages);
+		size_t i = t->n_messages++;
+		struct transcript_message *m = &t->messages[i];
+		*m = (struct transcript_message){
+			.id = sqlite3_column_int64(q, 0),
+			.ts_ms = sqlite3_column_int64(q, 1),
+			.kind = map_kind(sqlite3_column_int(q, 2)),
+			.flags = map_flags(flags),
+			.sender = col_str_or_empty(l, q, 5),
+			.text = col_str_or_empty(l, q, 6),
+			.msgid = col_str(l, q, 7),
+			.parent = TRANSCRIPT_NONE,
+			.participant = TRANSCRIPT_NONE,
+		};
+		if (m->msgid && !*m->msgid)
+			m->msgid = NULL;
+		int round = sqlite3_column_type(q, 9) == SQLITE_NULL ? -1 : sqlite3_column_int(q, 9);
+		m->section = section_for(t, round, m->ts_ms);
+
+		/* Only an earlier published line can be a parent: that keeps the
+		 * reply graph a forest, whatever the store holds. */
+		const char *reply_to = (const char *)sqlite3_column_text(q, 8);
+		size_t parent = reply_to ? map_index(&l->by_msgid, reply_to) : TRANSCRIPT_NONE;
+		if (parent != TRANSCRIPT_NONE) {
+			m->parent = parent;
+			m->reply_to = t->messages[parent].msgid;
+			if (t->messages[parent].section == m->section)
+				m->depth = t->messages[parent].depth + 1;
+		}
+		if (m->msgid && !strmap_has(&l->by_msgid, m->msgid))
+			strmap_put(&l->by_msgid, m->msgid, index_value(i));
+
+		if (self)
+			t->stats.bot_messages++;
+		else
+			m->participant = participant_for(l, has_person, person_id, m->sender);
+	}
+	if (step_failed(l, st))
+		goto fail;
+	t->stats.messages = t->n_messages;
+	t->stats.withheld_people = l->withheld.count;
+	rc = 0;
+fail:
+	sqlite3_finalize(q);
+	return rc;
+}
+
+struct ranked {
+	struct transcript_participant p;
+	size_t was;
+};
+
+static int ascii_casecmp(const char *a, const char *b)
+{
+	for (;; a++, b++) {
+		int ca = (*a >= 'A' && *a <= 'Z') ? *a - 'A' + 'a' : (unsigned char)*a;
+		int cb = (*b >= 'A' && *b <= 'Z') ? *b - 'A' + 'a' : (unsigned char)*b;
+		if (ca != cb || !ca)
+			return ca - cb;
+	}
+}
+
+static int rank_cmp(const void *va, const void *vb)
+{
+	const struct ranked *a = va, *b = vb;
+	if (a->p.messages != b->p.messages)
+		return a->p.messages > b->p.messages ? -1 : 1;
+	int c = ascii_casecmp(a->p.name, b->p.name);
+	if (!c)
+		c = strcmp(a->p.name, b->p.name);
+	if (!c)
+		c = a->was < b->was ? -1 : a->was > b->was;
+	return c;
+}
+
+/* Most messages first, then by name; messages follow their participant. */
+static void rank_participants(struct transcript *t)
+{
+	size_t n = t->n_participants;
+	t->stats.participants = n;
+	if (n < 2)
+		return;
+	struct ranked *r = mem_alloc(n * sizeof *r);
+	size_t *now_at = mem_alloc(n * sizeof *now_at);
+	for (size_t i = 0; i < n; i++)
+		r[i] = (struct ranked){t->participants[i], i};
+	qsort(r, n, sizeof *r, rank_cmp);
+	for (size_t i = 0; i < n; i++) {
+		t->participants[i] = r[i].p;
+		now_at[r[i].was] = i;
+	}
+	for (size_t i = 0; i < t->n_messages; i++)
+		if (t->messages[i].participant != TRANSCRIPT_NONE)
+			t->messages[i].participant = now_at[t->messages[i].participant];
+	free(now_at);
+	free(r);
+}
+
+/* Fills each section's message lists: time order, then reading order
+ * (pre-order walk of the reply forest, without recursion so a long chain
+ * of replies cannot exhaust the stack). */
+static void build_sections(struct transcript *t)
+{
+	size_t n = t->n_messages, n_sections = t->n_rounds + 2;
+	struct transcript_section **all = mem_alloc(n_sections * sizeof *all);
+	all[0] = &t->intro;
+	for (size_t i = 0; i < t->n_rounds; i++)
+		all[i + 1] = &t->rounds[i];
+	all[n_sections - 1] = &t->after;
+
+	size_t *first = mem_alloc((n ? n : 1) * sizeof *first);
+	size_t *last = mem_alloc((n ? n : 1) * sizeof *last);
+	size_t *next = mem_alloc((n ? n : 1) * sizeof *next);
+	for (size_t i = 0; i < n; i++) {
+		first[i] = last[i] = next[i] = TRANSCRIPT_NONE;
+		const struct transcript_section *sec = t->messages[i].section;
+		size_t s = sec == &t->intro ? 0
+			   : sec == &t->after ? n_sections - 1
+					      : (size_t)(sec - t->rounds) + 1;
+		all[s]->n_messages++;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct transcript_message *m = &t->messages[i];
+		if (m->depth == 0)
+			continue;
+		if (last[m->parent] == TRANSCRIPT_NONE)
+			first[m->parent] = i;
+		else
+			next[last[m->parent]] = i;
+		last[m->parent] = i;
+	}
+	for (size_t s = 0; s < n_sections; s++) {
+		struct transcript_section *sec = all[s];
+		size_t count = sec->n_messages;
+		if (!count)
+			continue;
+		size_t *order = mem_alloc(count * sizeof *order);
+		size_t *thread = mem_alloc(count * sizeof *thread);
+		size_t k = 0, j = 0;
+		for (size_t i = 0; i < n && k < count; i++) {
+			if (t->messages[i].section != sec)
+				continue;
+			order[k++] = i;
+			if (t->messages[i].depth)
+				continue;
+			size_t top = i, x = i;
+			thread[j++] = x;
+			for (;;) {
+				if (first[x] != TRANSCRIPT_NONE) {
+					x = first[x];
+				} else {
+					while (x != top && next[x] == TRANSCRIPT_NONE)
+						x = t->messages[x].parent;
+					if (x == top)
+						break;
+					x = next[x];
+				}
+				thread[j++] = x;
+			}
+		}
+		sec->messages = order;
+		sec->thread = thread;
+	}
+	free(next);
+	free(last);
+	free(first);
+	free(all);
+}
+
+int transcript_load(sqlite3 *db, int64_t chat_id, struct transcript **out, struct buf *err)
+{
+	struct transcript *t = mem_calloc(1, sizeof *t);
+	struct loader l = {.db = db, .t = t, .err = err};
+	*out = NULL;
+	t->chat.id = chat_id;
+	t->intro.kind = TRANSCRIPT_INTRO;
+	t->after.kind = TRANSCRIPT_AFTER;
+	if (load_chat(&l) || load_rounds(&l))
+		goto fail;
+	t->intro.started_ms = t->chat.started_ms;
+	t->intro.ended_ms = t->n_rounds ? t->rounds[0].started_ms : t->chat.ended_ms;
+	t->after.started_ms = t->chat.ended_ms;
+	if (load_messages(&l))
+		goto fail;
+	rank_participants(t);
+	build_sections(t);
+	strmap_clear(&l.by_msgid);
+	strmap_clear(&l.people);
+	strmap_clear(&l.withheld);
+	buf_free(&l.tmp);
+	buf_free(&l.key);
+	*out = t;
+	return 0;
+fail:
+	strmap_clear(&l.by_msgid);
+	strmap_clear(&l.people);
+	strmap_clear(&l.withheld);
+	buf_free(&l.tmp);
+	buf_free(&l.key);
+	transcript_free(t);
+	return -1;
+}
+
+static void free_section(struct transcript_section *s)
+{
+	free((void *)s->messages);
+	free((void *)s->thread);
+}
+
+void transcript_free(struct transcript *t)
+{
+	if (!t)
+		return;
+	free_section(&t->intro);
+	free_section(&t->after);
+	for (size_t i = 0; i < t->n_rounds; i++)
+		free_section(&t->rounds[i]);
+	free(t->rounds);
+	free(t->messages);
+	free(t->participants);
+	free((void *)t->chat.cohosts);
+	for (struct transcript_arena *a = t->arena, *next; a; a = next) {
+		next = a->next;
+		free(a);
+	}
+	free(t);
+}

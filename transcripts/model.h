@@ -1,0 +1,158 @@
+/* model: one chat as it will be published, loaded from the store. Every
+ * renderer (Markdown, JSON, and later HTML, text, Atom, the archive site)
+ * works from this model and never from the store, so what is left out of
+ * a transcript is decided once, here:
+ *
+ *   - published: messages and actions in the chat's room, and the bot's
+ *     own messages and notices there; replayed history counts (it is the
+ *     same message, stored once);
+ *   - never published: private messages, commands typed to the bot, other
+ *     people's notices, audit records, joins, parts, quits, nick changes,
+ *     kicks and topic changes;
+ *   - withheld: every line of a person who has opted out (people.optout_ms
+ *     set when the model is loaded). Only the number of such lines and of
+ *     such people is kept, never who; a reply to a withheld line loses its
+ *     reference, and an opted-out opener or co-host is not named.
+ *
+ * Lines are grouped into sections: the intro (round 0, before T1), one per
+ * round, and "after the last topic". A line goes to the round it is
+ * stamped with (so "A1 ..." typed during T2 stays under T1); a line whose
+ * stamp is missing or names no recorded round goes by its time: to the
+ * "after" section if the chat had ended by then, else to the round running
+ * at that moment, else to the intro.
+ *
+ * Strings in the model are valid UTF-8 (anything ill-formed in the store
+ * is replaced by U+FFFD on load) and otherwise unescaped: each renderer
+ * escapes for its own medium. The model owns all of its memory; one
+ * transcript_free() releases it. */
+#ifndef ROUNDS_TRANSCRIPT_MODEL_H
+#define ROUNDS_TRANSCRIPT_MODEL_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+/* "No such message / participant" in an index field. */
+#define TRANSCRIPT_NONE SIZE_MAX
+
+#define TRANSCRIPT_KINDS(X) \
+	X(TRANSCRIPT_MESSAGE, "message") \
+	X(TRANSCRIPT_ACTION, "action") \
+	X(TRANSCRIPT_NOTICE, "notice")
+
+enum transcript_kind {
+#define X(name, text) name,
+	TRANSCRIPT_KINDS(X)
+#undef X
+};
+
+/* "message", "action" or "notice": the names used by the JSON schema. */
+const char *transcript_kind_name(enum transcript_kind kind);
+
+enum transcript_flag {
+	TRANSCRIPT_F_BOT = 1 << 0,        /* posted by the bot itself */
+	TRANSCRIPT_F_MODERATOR = 1 << 1,  /* the sender was a moderator of the chat */
+	TRANSCRIPT_F_REPLAY = 1 << 2,     /* first read from history the server replayed */
+	TRANSCRIPT_F_LOCAL_TIME = 1 << 3  /* no server time: the time is when the bot read it */
+};
+
+enum transcript_section_kind { TRANSCRIPT_INTRO, TRANSCRIPT_ROUND, TRANSCRIPT_AFTER };
+
+struct transcript_section {
+	enum transcript_section_kind kind;
+	int number;              /* the round's number; 0 for the intro and "after" */
+	const char *topic;       /* the round's topic; NULL for the intro and "after" */
+	double planned_minutes;  /* 0 if not known */
+	/* Round: when its topic was posted and when it ended. Intro: the chat's
+	 * start and the first topic. After: the chat's end and 0. Any may be 0
+	 * (not recorded). */
+	int64_t started_ms;
+	int64_t ended_ms;
+	bool posted_by_host;     /* round only: the host posted the topic, not the bot */
+	/* The section's messages as indices into transcript.messages, in time
+	 * order (n_messages of them). */
+	const size_t *messages;
+	/* The same messages in reading order: each top-level message followed,
+	 * depth first, by the replies nested under it (see
+	 * transcript_message.depth). Also n_messages long. */
+	const size_t *thread;
+	size_t n_messages;
+};
+
+struct transcript_message {
+	int64_t id;              /* the event's row id: unique and stable in one store */
+	int64_t ts_ms;           /* UTC milliseconds */
+	enum transcript_kind kind;
+	unsigned flags;          /* enum transcript_flag */
+	const char *sender;      /* display name (nick) at the time; "" if unknown */
+	const char *text;        /* "" if none */
+	const char *msgid;       /* the network's message id, or NULL */
+	/* The message this one answers, when that message is published in this
+	 * transcript and came earlier: its index in transcript.messages and its
+	 * msgid. Otherwise TRANSCRIPT_NONE and NULL, even if the network said
+	 * it was a reply (to a withheld line, or to one outside the chat). */
+	size_t parent;
+	const char *reply_to;
+	/* Nesting in the section's reading order: 0 at top level, parent's + 1
+	 * when the parent is in the same section. A reply whose parent is in
+	 * another section stays at top level of its own (parent still set). */
+	unsigned depth;
+	const struct transcript_section *section;
+	size_t participant;      /* index into transcript.participants; TRANSCRIPT_NONE for the bot */
+};
+
+struct transcript_participant {
+	const char *name;        /* the last nick they used on a published line */
+	size_t messages;         /* their published lines */
+};
+
+struct transcript_chat {
+	int64_t id;
+	const char *name;        /* the chat's key in the config */
+	const char *title;
+	const char *network;     /* the network's config name */
+	const char *room;        /* channel */
+	const char *opened_by;   /* who opened it (a nick, or e.g. the scheduler); NULL if unknown */
+	const char *const *cohosts; /* accounts made co-hosts during the chat, in the order added */
+	size_t n_cohosts;
+	int64_t started_ms;
+	int64_t planned_end_ms;  /* 0 if none */
+	int64_t ended_ms;        /* 0 while the chat is open */
+	const char *end_reason;  /* NULL while open or if none was recorded */
+};
+
+struct transcript_stats {
+	size_t messages;          /* published lines, the bot's included */
+	size_t bot_messages;      /* of which the bot's own */
+	size_t participants;      /* people with at least one published line (not the bot) */
+	size_t withheld_messages; /* lines left out because their author opted out */
+	size_t withheld_people;   /* how many people those lines came from */
+};
+
+struct transcript_arena;
+
+struct transcript {
+	struct transcript_chat chat;
+	struct transcript_section intro;
+	struct transcript_section *rounds; /* by number, ascending */
+	size_t n_rounds;
+	struct transcript_section after;   /* lines after the chat ended */
+	struct transcript_message *messages; /* every published line, by (time, id) */
+	size_t n_messages;
+	struct transcript_participant *participants; /* most messages first, then by name */
+	size_t n_participants;
+	struct transcript_stats stats;
+	struct transcript_arena *arena;    /* private: the model's strings */
+};
+
+/* Loads chat chat_id from the store (db from store_db(); read only, same
+ * thread). On success returns 0 and a model in *out, owned by the caller
+ * (transcript_free). On failure returns -1, *out NULL, and a message for a
+ * person appended to err. Memory is bounded by the size of one chat. */
+int transcript_load(sqlite3 *db, int64_t chat_id, struct transcript **out, struct buf *err);
+void transcript_free(struct transcript *t);
+
+#endif

@@ -1,14 +1,6 @@
-#include <stdio.h>
-#include <string.h>
-
-#include "version.h"
+#include "cli.h"
 
 int main(int argc, char **argv)
 {
-	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
-		printf("rounds %s\n", ROUNDS_VERSION);
-		return 0;
-	}
-	fprintf(stderr, "usage: rounds --version\n");
-	return 2;
+	return cli_main(argc, argv);
 }

@@ -251,6 +251,14 @@ static int last_round_number(const struct session *s)
 	return s->n_rounds ? s->rounds[s->n_rounds - 1].number : 0;
 }
 
+int session_answer_number(const struct session *s, const char *text)
+{
+	if (s->phase == SESSION_IDLE)
+		return 0;
+	int n = numbered_prefix(text, "Aa", NULL);
+	return n && n <= last_round_number(s) + (int)s->n_upcoming ? n : 0;
+}
+
 int session_classify(const struct session *s, const char *text, bool moderator)
 {
 	if (s->phase == SESSION_IDLE)
@@ -435,11 +443,11 @@ int session_start(struct session *s, int64_t now, const char *title, const char 
 	s->phase_end_ms = now + minutes_ms(c->intro_minutes);
 	if (s->hooks.chat_started)
 		s->hooks.chat_started(s->hooks.ud, now, s->title, by);
-	if (c->welcome)
-		say(s, "%s", c->welcome);
-	else
-		say(s, "Welcome to %s! %zu topic%s tonight; answer topic T1 with A1, T2 with A2, and so on.",
+	if (!c->welcome)
+		say(s, "Welcome to %s! %zu topic%s tonight; answer T1 with A1, T2 with A2, and so on.",
 		    s->title, c->n_agenda, c->n_agenda == 1 ? "" : "s");
+	else if (*c->welcome) /* "": no welcome */
+		say(s, "%s", c->welcome);
 	if (c->disclaimer && *c->disclaimer)
 		say(s, "%s", c->disclaimer);
 	if (c->rules && *c->rules)

@@ -80,6 +80,10 @@ bool session_impersonates(const struct session *s, const char *nick, const char 
  * N for round N ("A2 ...", "a2)" link to round 2; a moderator's "T3:" to 3). */
 int session_classify(const struct session *s, const char *text, bool moderator);
 
+/* N if text is an answer line ("A2 ...", "a2)") for a round that exists
+ * or is planned, else 0. */
+int session_answer_number(const struct session *s, const char *text);
+
 /* Time passes: posts warnings, advances rounds, closes an overrun chat. */
 void session_tick(struct session *s, int64_t now);
 /* A room message that is not a command: counted, and a moderator's "T3:"

@@ -49,10 +49,11 @@ static const char *const migrations[] = {
 	"  ended_ms INTEGER,"
 	"  posted_by_host INTEGER NOT NULL DEFAULT 0,"
 	"  PRIMARY KEY (chat_id, number)) WITHOUT ROWID;"
-	"CREATE TABLE cohosts ("
+	"CREATE TABLE hosts ("         /* who ran the chat: from the config, and !cohost */
 	"  chat_id INTEGER NOT NULL REFERENCES chats(id),"
 	"  account TEXT NOT NULL,"
-	"  added_by TEXT,"
+	"  role TEXT NOT NULL,"        /* 'host' or 'cohost' */
+	"  added_by TEXT,"             /* NULL: from the config */
 	"  added_ms INTEGER,"
 	"  PRIMARY KEY (chat_id, account)) WITHOUT ROWID;"
 	"CREATE TABLE events ("
@@ -97,7 +98,7 @@ enum stmt {
 	S_BEGIN, S_COMMIT, S_ROLLBACK,
 	S_ROOM_GET, S_ROOM_ADD, S_PERSON_GET, S_PERSON_ADD,
 	S_EVENT_ADD, S_ROUND_OF_MSGID,
-	S_CHAT_OPEN, S_CHAT_CLOSE, S_ROUND_START, S_ROUND_END, S_COHOST_ADD,
+	S_CHAT_OPEN, S_CHAT_CLOSE, S_ROUND_START, S_ROUND_END, S_HOST_ADD,
 	S_OPTOUT, S_TRANSCRIPT,
 	S_FTS_MARK, S_FTS_MAX, S_FTS_FILL, S_FTS_SET,
 	S_COUNT
@@ -123,8 +124,8 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_ROUND_START] = "INSERT OR REPLACE INTO rounds (chat_id, number, topic, planned_minutes,"
 			  " started_ms, posted_by_host) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[S_ROUND_END] = "UPDATE rounds SET ended_ms = ?3 WHERE chat_id = ?1 AND number = ?2",
-	[S_COHOST_ADD] = "INSERT OR IGNORE INTO cohosts (chat_id, account, added_by, added_ms)"
-			 " VALUES (?1, ?2, ?3, ?4)",
+	[S_HOST_ADD] = "INSERT OR IGNORE INTO hosts (chat_id, account, role, added_by, added_ms)"
+		       " VALUES (?1, ?2, ?3, ?4, ?5)",
 	[S_OPTOUT] = "UPDATE people SET optout_ms = ?3 WHERE network = ?1 AND key = ?2",
 	[S_TRANSCRIPT] = "UPDATE chats SET transcript = ?2 WHERE id = ?1",
 	[S_FTS_MARK] = "SELECT value FROM meta WHERE key = 'fts_indexed_to'",
@@ -517,17 +518,18 @@ int store_round_end(struct store *st, int64_t chat_id, int number, int64_t ended
 	return step_done(st, q, "end a round");
 }
 
-int store_add_cohost(struct store *st, int64_t chat_id, const char *account, const char *by,
-		     int64_t now_ms)
+int store_add_host(struct store *st, int64_t chat_id, const char *account, bool cohost,
+		   const char *by, int64_t now_ms)
 {
 	if (begin(st))
 		return -1;
-	sqlite3_stmt *q = st->s[S_COHOST_ADD];
+	sqlite3_stmt *q = st->s[S_HOST_ADD];
 	sqlite3_bind_int64(q, 1, chat_id);
 	sqlite3_bind_text(q, 2, account, -1, SQLITE_STATIC);
-	bind_text_or_null(q, 3, by);
-	sqlite3_bind_int64(q, 4, now_ms);
-	return step_done(st, q, "add a co-host");
+	sqlite3_bind_text(q, 3, cohost ? "cohost" : "host", -1, SQLITE_STATIC);
+	bind_text_or_null(q, 4, by);
+	sqlite3_bind_int64(q, 5, now_ms);
+	return step_done(st, q, "record a host");
 }
 
 int store_set_optout(struct store *st, const char *network, const char *person_key, bool out,

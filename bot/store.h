@@ -59,8 +59,10 @@ int store_chat_close(struct store *st, int64_t chat_id, int64_t ended_ms, const 
 int store_round_start(struct store *st, int64_t chat_id, int number, const char *topic,
 		      double planned_minutes, int64_t started_ms, bool by_host);
 int store_round_end(struct store *st, int64_t chat_id, int number, int64_t ended_ms);
-int store_add_cohost(struct store *st, int64_t chat_id, const char *account, const char *by,
-		     int64_t now_ms);
+/* Records who runs a chat: a host or co-host from the config (by NULL) or
+ * a co-host added with !cohost (by: who added them). */
+int store_add_host(struct store *st, int64_t chat_id, const char *account, bool cohost,
+		   const char *by, int64_t now_ms);
 /* Opt a participant out of (or back into) published transcripts. */
 int store_set_optout(struct store *st, const char *network, const char *person_key, bool out,
 		     int64_t now_ms);

@@ -88,9 +88,13 @@ static json_t *build_chat(struct builder *b, const struct transcript_chat *c)
 	set(b, o, "room", str(c->room));
 	set(b, o, "opened_by", str(c->opened_by));
 	json_t *hosts = json_array();
+	for (size_t i = 0; i < c->n_hosts; i++)
+		append(b, hosts, str(c->hosts[i]));
+	set(b, o, "hosts", hosts);
+	json_t *cohosts = json_array();
 	for (size_t i = 0; i < c->n_cohosts; i++)
-		append(b, hosts, str(c->cohosts[i]));
-	set(b, o, "cohosts", hosts);
+		append(b, cohosts, str(c->cohosts[i]));
+	set(b, o, "cohosts", cohosts);
 	set_time(b, o, "started", c->started_ms);
 	set_time(b, o, "planned_end", c->planned_end_ms);
 	set_time(b, o, "ended", c->ended_ms);

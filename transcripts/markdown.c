@@ -163,6 +163,14 @@ static void render_header(const struct transcript *t, struct buf *out)
 		buf_adds(out, "\n- **Opened by:** ");
 		markdown_escape(out, c->opened_by);
 	}
+	if (c->n_hosts) {
+		buf_adds(out, "\n- **Hosts:** ");
+		for (size_t i = 0; i < c->n_hosts; i++) {
+			if (i)
+				buf_adds(out, ", ");
+			markdown_escape(out, c->hosts[i]);
+		}
+	}
 	if (c->n_cohosts) {
 		buf_adds(out, "\n- **Co-hosts:** ");
 		for (size_t i = 0; i < c->n_cohosts; i++) {

@@ -140,10 +140,10 @@ static const char sql_opener_withheld[] =
 	"            WHERE e.chat_id = ?1 AND p.optout_ms IS NOT NULL AND lower(e.nick) = lower(?3))";
 
 static const char sql_cohosts[] =
-	"SELECT h.account FROM cohosts h WHERE h.chat_id = ?1"
+	"SELECT h.account, h.role = 'cohost' FROM hosts h WHERE h.chat_id = ?1"
 	" AND NOT EXISTS (SELECT 1 FROM people p WHERE p.network = ?2 AND p.optout_ms IS NOT NULL"
 	"                 AND p.key = 'a:' || lower(h.account))"
-	" ORDER BY h.added_ms, h.account";
+	" ORDER BY h.role = 'cohost', h.added_ms, h.account";
 
 static const char sql_rounds[] =
 	"SELECT number, topic, planned_minutes, started_ms, ended_ms, posted_by_host"
@@ -207,13 +207,19 @@ static int load_chat(struct loader *l)
 		goto fail;
 	sqlite3_bind_int64(q, 1, c->id);
 	sqlite3_bind_text(q, 2, c->network, -1, SQLITE_STATIC);
-	const char **hosts = NULL;
-	size_t cap = 0;
+	const char **hosts = NULL, **cohosts = NULL;
+	size_t cap = 0, cocap = 0;
 	while ((st = sqlite3_step(q)) == SQLITE_ROW) {
-		hosts = mem_grow(hosts, &cap, c->n_cohosts + 1, sizeof *hosts);
-		hosts[c->n_cohosts++] = col_str_or_empty(l, q, 0);
+		if (sqlite3_column_int(q, 1)) {
+			cohosts = mem_grow(cohosts, &cocap, c->n_cohosts + 1, sizeof *cohosts);
+			cohosts[c->n_cohosts++] = col_str_or_empty(l, q, 0);
+		} else {
+			hosts = mem_grow(hosts, &cap, c->n_hosts + 1, sizeof *hosts);
+			hosts[c->n_hosts++] = col_str_or_empty(l, q, 0);
+		}
 	}
-	c->cohosts = hosts;
+	c->hosts = hosts;
+	c->cohosts = cohosts;
 	if (step_failed(l, st))
 		goto fail;
 	rc = 0;
@@ -598,6 +604,7 @@ void transcript_free(struct transcript *t)
 	free(t->rounds);
 	free(t->messages);
 	free(t->participants);
+	free((void *)t->chat.hosts);
 	free((void *)t->chat.cohosts);
 	for (struct transcript_arena *a = t->arena, *next; a; a = next) {
 		next = a->next;

@@ -116,7 +116,9 @@ struct transcript_chat {
 	const char *network;     /* the network's config name */
 	const char *room;        /* channel */
 	const char *opened_by;   /* who opened it (a nick, or e.g. the scheduler); NULL if unknown */
-	const char *const *cohosts; /* accounts made co-hosts during the chat, in the order added */
+	const char *const *hosts;   /* host accounts when the chat opened (from the config) */
+	size_t n_hosts;
+	const char *const *cohosts; /* co-host accounts: from the config, then those added */
 	size_t n_cohosts;
 	int64_t started_ms;
 	int64_t planned_end_ms;  /* 0 if none */

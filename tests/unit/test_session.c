@@ -284,7 +284,7 @@ static void test_moderator_commands(void **state)
 	type(w, "alice", "alice", false, "!next");
 	assert_true(replied(w, "No chat is running"));
 	type(w, "alice", "alice", false, "!start Burnout special");
-	assert_true(said(w, "Welcome to Burnout special!"));
+	assert_true(said(w, "Welcome to Burnout special! 3 topics tonight"));
 	type(w, "alice", "alice", false, "!start");
 	assert_true(replied(w, "A chat is already running (introductions)."));
 	/* !next during the intro posts T1 at once */

@@ -95,13 +95,15 @@ static void test_chat_rounds_and_linking(void **state)
 	assert_int_equal(store_round_of_msgid(st, "testnet", "#hcsm", "m10"), 1);
 	assert_int_equal(store_round_of_msgid(st, "testnet", "#hcsm", "nope"), -1);
 	assert_int_equal(store_round_end(st, chat, 1, 3000), 0);
-	assert_int_equal(store_add_cohost(st, chat, "carol", "alice", 3100), 0);
+	assert_int_equal(store_add_host(st, chat, "alice", false, NULL, 1000), 0);
+	assert_int_equal(store_add_host(st, chat, "carol", true, "alice", 3100), 0);
 	assert_int_equal(store_chat_close(st, chat, 4000, "the last topic ended", 1, 1), 0);
 	assert_int_equal(store_set_transcript(st, chat, "/out/hcsm.md"), 0);
 	assert_int_equal(store_commit(st), 0);
 	assert_int_equal(scalar(st, "SELECT ended_ms FROM rounds WHERE chat_id = 1 AND number = 1"), 3000);
 	assert_int_equal(scalar(st, "SELECT ended_ms FROM chats WHERE id = 1"), 4000);
 	assert_int_equal(scalar(st, "SELECT round FROM events WHERE msgid = 'm10'"), 1);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM hosts WHERE chat_id = 1 AND role = 'host'"), 1);
 	store_close(st);
 }
 

@@ -196,8 +196,9 @@ static int64_t make_chat1(struct store *st)
 	assert_int_equal(store_round_end(st, chat, 3, at("20:35:00")), 0);
 	for (size_t i = 0; i < sizeof chat1_lines / sizeof chat1_lines[0]; i++)
 		add_line(st, chat, &chat1_lines[i]);
-	assert_int_equal(store_add_cohost(st, chat, "carol", "alice", at("20:03:00")), 0);
-	assert_int_equal(store_add_cohost(st, chat, "dana", "alice", at("20:03:10")), 0);
+	assert_int_equal(store_add_host(st, chat, "alice", false, NULL, at("20:00:00")), 0);
+	assert_int_equal(store_add_host(st, chat, "carol", true, "alice", at("20:03:00")), 0);
+	assert_int_equal(store_add_host(st, chat, "dana", true, "alice", at("20:03:10")), 0);
 	assert_int_equal(store_chat_close(st, chat, at("20:35:00"), "the last topic ended", 20, 6), 0);
 	assert_int_equal(store_set_optout(st, "testnet", "a:dana", true, at("21:00:00")), 0);
 	assert_int_equal(store_commit(st), 0);
@@ -286,6 +287,8 @@ static void test_model(void **state)
 	assert_string_equal(t->chat.opened_by, "alice");
 	assert_int_equal(t->chat.ended_ms, at("20:35:00"));
 	/* the opted-out co-host is not named */
+	assert_int_equal(t->chat.n_hosts, 1);
+	assert_string_equal(t->chat.hosts[0], "alice");
 	assert_int_equal(t->chat.n_cohosts, 1);
 	assert_string_equal(t->chat.cohosts[0], "carol");
 

@@ -1,0 +1,18 @@
+/* bot: the daemon. One libwebsockets event loop; a link per network, a
+ * session per chat, one store. Every event read is stored first; only
+ * after the transaction is committed do commands run and the chat act on
+ * it. */
+#ifndef ROUNDS_BOT_H
+#define ROUNDS_BOT_H
+
+#include <signal.h>
+
+#include "config.h"
+
+/* Runs until *stop becomes non-zero (set by a signal handler), then
+ * leaves politely and returns 0; -1 if it could not start (reason logged). */
+int bot_run(const struct config *cfg, volatile sig_atomic_t *stop);
+/* Wakes the event loop from a signal handler. */
+void bot_wake(void);
+
+#endif

@@ -1,0 +1,168 @@
+"""Shared pieces of the integration tests: run the real rounds binary with a
+config written for a test network, read its log and its store, and fail
+with the bot's log attached so a failure explains itself.
+
+Python standard library only; run with /usr/bin/python3.
+"""
+
+import json
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "harness"))
+
+import ircclient  # noqa: E402
+import ircnet  # noqa: E402
+
+ROUNDS = os.environ.get("ROUNDS_BIN") or os.path.join(HERE, "..", "..", "build", "rounds")
+
+
+class TestFailure(AssertionError):
+    pass
+
+
+def tmpdir(name):
+    base = os.environ.get("ROUNDS_TEST_TMP") or tempfile.gettempdir()
+    d = tempfile.mkdtemp(prefix="rounds-%s-" % name, dir=base)
+    os.chmod(d, 0o755)  # so the harness can run the daemons as an unprivileged user
+    return d
+
+
+def minutes(seconds):
+    """Config durations are minutes; tests think in seconds."""
+    return seconds / 60.0
+
+
+class Bot:
+    """The rounds daemon under test."""
+
+    def __init__(self, workdir, config, password=None, name="bot"):
+        self.dir = workdir
+        self.config_path = os.path.join(workdir, name + ".json")
+        self.log_path = os.path.join(workdir, name + ".log")
+        self.config = config
+        with open(self.config_path, "w") as f:
+            json.dump(config, f, indent=2)
+        self.env = dict(os.environ)
+        if password is not None:
+            self.env["ROUNDS_TEST_PASSWORD"] = password
+        self.proc = None
+        self._log = None
+
+    @property
+    def store_path(self):
+        return os.path.join(self.dir, self.config.get("store", "rounds.db"))
+
+    @property
+    def output_dir(self):
+        return os.path.join(self.dir, self.config.get("output_dir", "transcripts"))
+
+    def start(self):
+        self._log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([ROUNDS, "run", "-c", self.config_path], stdout=self._log,
+                                     stderr=subprocess.STDOUT, env=self.env, cwd=self.dir)
+        return self
+
+    def log(self):
+        try:
+            with open(self.log_path, encoding="utf-8", errors="replace") as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def wait_log(self, pattern, timeout=30, count=1):
+        """Waits until the log matches pattern (a regex) count times."""
+        rx = re.compile(pattern)
+        end = time.time() + timeout
+        while time.time() < end:
+            if len(rx.findall(self.log())) >= count:
+                return
+            if self.proc and self.proc.poll() is not None:
+                raise TestFailure("rounds exited (status %s) while waiting for /%s/\n%s"
+                                  % (self.proc.returncode, pattern, self.tail()))
+            time.sleep(0.05)
+        raise TestFailure("timed out after %ss waiting for /%s/ in the bot's log\n%s"
+                          % (timeout, pattern, self.tail()))
+
+    def tail(self, n=60):
+        lines = self.log().splitlines()
+        return "--- bot log (last %d lines) ---\n%s" % (n, "\n".join(lines[-n:]))
+
+    def stop(self, sig=signal.SIGTERM, timeout=15):
+        if not self.proc or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else None
+        self.proc.send_signal(sig)
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise TestFailure("rounds did not exit within %ss of signal %d\n%s"
+                              % (timeout, sig, self.tail()))
+        if self._log:
+            self._log.close()
+        return self.proc.returncode
+
+    def db(self):
+        con = sqlite3.connect("file:%s?mode=ro" % self.store_path, uri=True, timeout=10)
+        con.row_factory = sqlite3.Row
+        return con
+
+    def query(self, sql, *args):
+        con = self.db()
+        try:
+            return con.execute(sql, args).fetchall()
+        finally:
+            con.close()
+
+    def export(self, chat_id, fmt):
+        r = subprocess.run([ROUNDS, "export", "--store", self.store_path, "--chat", str(chat_id),
+                            "--format", fmt], capture_output=True, text=True, timeout=60)
+        if r.returncode != 0:
+            raise TestFailure("rounds export failed (%d): %s" % (r.returncode, r.stderr))
+        return r.stdout
+
+
+def network_config(net, nick="rounds", transport="tls", sasl=("rounds", None), **extra):
+    """A network entry for the harness network over the given transport."""
+    cfg = {"host": "127.0.0.1", "nick": nick, "ping_seconds": 30,
+           "reconnect": {"min_seconds": 0.5, "max_seconds": 4}}
+    if transport == "tcp":
+        cfg.update(port=net.port, tls=False)
+    elif transport == "tls":
+        cfg.update(port=net.tls_port, tls=True, ca_file=net.ca_file)
+    elif transport == "ws":
+        cfg.update(port=net.ws_port, tls=False, websocket={"origin": "http://127.0.0.1"})
+    elif transport == "wss":
+        cfg.update(host="localhost", port=net.wss_port, tls=True, ca_file=net.ca_file,
+                   websocket={"origin": "https://localhost"})
+    else:
+        raise ValueError(transport)
+    if sasl and sasl[0]:
+        cfg["sasl"] = {"account": sasl[0], "password_env": "ROUNDS_TEST_PASSWORD"}
+    cfg.update(extra)
+    return cfg
+
+
+def check(cond, message, bot=None):
+    if not cond:
+        raise TestFailure(message + ("\n" + bot.tail() if bot else ""))
+
+
+def run(test, name):
+    """Runs test() and reports; exit status for CTest."""
+    t0 = time.time()
+    try:
+        test()
+    except Exception as e:  # noqa: BLE001 - report anything, with context
+        print("FAIL %s after %.1fs: %s: %s" % (name, time.time() - t0, type(e).__name__, e),
+              file=sys.stderr)
+        sys.exit(1)
+    print("PASS %s (%.1fs)" % (name, time.time() - t0))

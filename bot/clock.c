@@ -1,5 +1,6 @@
 #include "clock.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -69,6 +70,25 @@ int64_t clock_parse_iso(const char *s)
 		return -1;
 	int64_t days = days_from_civil(y, mo, d);
 	return ((days * 24 + h) * 60 + mi) * 60000 + (int64_t)se * 1000 + ms;
+}
+
+void clock_format_duration(int64_t ms, struct buf *out)
+{
+	if (ms < 0)
+		ms = 0;
+	int64_t s = (ms + 999) / 1000;
+	int64_t h = s / 3600, m = s % 3600 / 60, sec = s % 60;
+	if (h)
+		buf_printf(out, m ? "%lld h %lld min" : "%lld h", (long long)h, (long long)m);
+	else if (m)
+		buf_printf(out, sec ? "%lld min %lld s" : "%lld min", (long long)m, (long long)sec);
+	else
+		buf_printf(out, "%lld s", (long long)sec);
+}
+
+void clock_format_minutes(double minutes, struct buf *out)
+{
+	clock_format_duration(minutes > 0 ? (int64_t)llround(minutes * 60000.0) : 0, out);
 }
 
 void clock_format_iso(int64_t ms, char out[25])

@@ -1,6 +1,7 @@
 /* config_explain.c: config_explain() (see config.h), the plain-language
  * summary "rounds check-config" prints of what a loaded configuration will
  * do. It reads only the public struct config. */
+#include "clock.h"
 #include "config.h"
 
 #include <stdbool.h>
@@ -78,10 +79,14 @@ static void explain_network(const struct config_network *n, struct buf *out)
 	} else {
 		buf_adds(out, "no SASL login (the bot will not be identified to services)");
 	}
-	buf_printf(out, "\n  sends at most %d lines at once, then %g per second; reconnects "
-			"after %g to %g seconds; pings after %g seconds of silence\n",
-		   n->pace_burst, n->pace_per_second, n->reconnect_min_seconds,
-		   n->reconnect_max_seconds, n->ping_seconds);
+	buf_printf(out, "\n  sends at most %d lines at once, then %g per second; reconnects after ",
+		   n->pace_burst, n->pace_per_second);
+	clock_format_duration((int64_t)(n->reconnect_min_seconds * 1000), out);
+	buf_adds(out, " to ");
+	clock_format_duration((int64_t)(n->reconnect_max_seconds * 1000), out);
+	buf_adds(out, " (doubling, with jitter); checks the link after ");
+	clock_format_duration((int64_t)(n->ping_seconds * 1000), out);
+	buf_adds(out, " of silence\n");
 }
 
 static void explain_chat(const struct config_chat *ch, struct buf *out)
@@ -101,14 +106,25 @@ static void explain_chat(const struct config_chat *ch, struct buf *out)
 	buf_printf(out, "; channel operators %s moderators\n",
 		   ch->ops_are_moderators ? "are also" : "are not");
 	double planned = config_chat_planned_minutes(ch);
-	buf_printf(out, "  %zu topic%s, %g minutes planned (%g of introductions + %g of topics); "
-			"a warning %g minutes before each topic ends; may overrun by %g minutes "
-			"(%g at most)\n",
-		   ch->n_agenda, ch->n_agenda == 1 ? "" : "s", planned, ch->intro_minutes,
-		   planned - ch->intro_minutes, ch->warning_minutes, ch->overrun_grace_minutes,
-		   planned + ch->overrun_grace_minutes);
+	buf_printf(out, "  %zu topic%s, ", ch->n_agenda, ch->n_agenda == 1 ? "" : "s");
+	clock_format_minutes(planned, out);
+	buf_adds(out, " planned (");
+	clock_format_minutes(ch->intro_minutes, out);
+	buf_adds(out, " of introductions, then the topics); ");
+	if (ch->warning_minutes > 0) {
+		buf_adds(out, "a warning ");
+		clock_format_minutes(ch->warning_minutes, out);
+		buf_adds(out, " before each topic ends; ");
+	} else {
+		buf_adds(out, "no warnings; ");
+	}
+	buf_adds(out, "closed if it runs ");
+	clock_format_minutes(ch->overrun_grace_minutes, out);
+	buf_adds(out, " past its planned end\n");
 	for (size_t i = 0; i < ch->n_agenda; i++) {
-		buf_printf(out, "    T%zu (%g min) ", i + 1, ch->agenda[i].minutes);
+		buf_printf(out, "    T%zu (", i + 1);
+		clock_format_minutes(ch->agenda[i].minutes, out);
+		buf_adds(out, ") ");
 		put_plain(out, ch->agenda[i].text);
 		buf_addc(out, '\n');
 	}

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "clock.h"
 #include "mem.h"
 #include "strmap.h"
 
@@ -44,19 +45,6 @@ static int64_t minutes_ms(double minutes)
 	return (int64_t)llround(minutes * 60000.0);
 }
 
-void session_format_duration(int64_t ms, struct buf *out)
-{
-	if (ms < 0)
-		ms = 0;
-	int64_t s = (ms + 999) / 1000;
-	int64_t h = s / 3600, m = s % 3600 / 60, sec = s % 60;
-	if (h)
-		buf_printf(out, m ? "%lld h %lld min" : "%lld h", (long long)h, (long long)m);
-	else if (m)
-		buf_printf(out, sec ? "%lld min %lld s" : "%lld min", (long long)m, (long long)sec);
-	else
-		buf_printf(out, "%lld s", (long long)sec);
-}
 
 static void say(struct session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void say(struct session *s, const char *fmt, ...)
@@ -340,7 +328,7 @@ void session_tick(struct session *s, int64_t now)
 	for (int guard = 0; guard < 1000 && s->phase != SESSION_IDLE; guard++) {
 		if (now >= overrun_deadline(s)) {
 			struct buf d = BUF_INIT;
-			session_format_duration(now - s->planned_end_ms, &d);
+			clock_format_duration(now - s->planned_end_ms, &d);
 			say(s, "This chat has run %s past its planned end, so I am closing it now.", d.p);
 			buf_free(&d);
 			finish(s, now, "overrun");
@@ -351,7 +339,7 @@ void session_tick(struct session *s, int64_t now)
 		if (warning_due(s) && now >= s->phase_end_ms - warning_ms(s) && now < s->phase_end_ms) {
 			s->warned = true;
 			struct buf d = BUF_INIT;
-			session_format_duration(s->phase_end_ms - now, &d);
+			clock_format_duration(s->phase_end_ms - now, &d);
 			say(s, "%s left for T%d.%s", d.p, session_round_number(s),
 			    s->n_upcoming ? "" : " It is the last topic.");
 			buf_free(&d);
@@ -456,7 +444,7 @@ int session_start(struct session *s, int64_t now, const char *title, const char 
 	    c->prefix ? c->prefix : "!");
 	if (c->intro_minutes > 0) {
 		struct buf d = BUF_INIT;
-		session_format_duration(s->phase_end_ms - now, &d);
+		clock_format_duration(s->phase_end_ms - now, &d);
 		say(s, "Please introduce yourself: who you are and where you join from. T1 starts in %s.", d.p);
 		buf_free(&d);
 	} else {
@@ -516,8 +504,8 @@ int session_extend(struct session *s, int64_t now, double minutes, const char *b
 	if (left > warning_ms(s))
 		s->warned = false;
 	struct buf d = BUF_INIT, l = BUF_INIT;
-	session_format_duration(add, &d);
-	session_format_duration(left, &l);
+	clock_format_duration(add, &d);
+	clock_format_duration(left, &l);
 	if (s->phase == SESSION_INTRO)
 		say(s, "Introductions extended by %s; T1 starts in %s.", d.p, l.p);
 	else
@@ -550,7 +538,7 @@ int session_resume(struct session *s, int64_t now, const char *by, struct buf *r
 	s->phase_end_ms = now + s->remaining_ms;
 	s->planned_end_ms += now - s->paused_at_ms;
 	struct buf l = BUF_INIT;
-	session_format_duration(s->remaining_ms, &l);
+	clock_format_duration(s->remaining_ms, &l);
 	if (s->phase == SESSION_INTRO)
 		say(s, "We are back! T1 starts in %s.", l.p);
 	else
@@ -609,7 +597,7 @@ void session_describe_time(const struct session *s, int64_t now, struct buf *out
 	}
 	int64_t left = s->paused ? s->remaining_ms : s->phase_end_ms - now;
 	struct buf d = BUF_INIT;
-	session_format_duration(left, &d);
+	clock_format_duration(left, &d);
 	if (s->paused)
 		buf_printf(out, "The chat is paused; %s left in %s%d.", d.p,
 			   s->phase == SESSION_INTRO ? "the introductions before T" : "T",
@@ -627,7 +615,7 @@ void session_describe_time(const struct session *s, int64_t now, struct buf *out
 static void agenda_line(struct buf *out, int number, const char *text, double minutes, const char *state)
 {
 	struct buf d = BUF_INIT;
-	session_format_duration(minutes_ms(minutes), &d);
+	clock_format_duration(minutes_ms(minutes), &d);
 	buf_printf(out, "\nT%d (%s)%s: %s", number, d.p, state, text);
 	buf_free(&d);
 }

@@ -109,7 +109,4 @@ void session_describe_time(const struct session *s, int64_t now, struct buf *out
 /* One line per topic, appended to out separated by '\n'. */
 void session_describe_agenda(const struct session *s, struct buf *out);
 
-/* Formats a duration in ms as "4 min 30 s" / "45 s" / "1 h 5 min". */
-void session_format_duration(int64_t ms, struct buf *out);
-
 #endif

@@ -266,8 +266,11 @@ static void render_round(const struct transcript *t, const struct transcript_sec
 	buf_printf(out, "\n\nPosted by the %s at ", r->posted_by_host ? "host" : "bot");
 	add_time(out, t, r->started_ms);
 	buf_adds(out, " UTC");
-	if (r->planned_minutes > 0)
-		buf_printf(out, "; %g minutes planned", r->planned_minutes);
+	if (r->planned_minutes > 0) {
+		buf_adds(out, "; ");
+		clock_format_minutes(r->planned_minutes, out);
+		buf_adds(out, " planned");
+	}
 	if (r->ended_ms) {
 		buf_adds(out, "; ended ");
 		add_time(out, t, r->ended_ms);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "command.h"
 #include "mem.h"
 #include "session.h"
@@ -469,19 +470,19 @@ static void test_clock_jump(void **state)
 static void test_duration_format(void **state)
 {
 	struct buf b = BUF_INIT;
-	session_format_duration(45000, &b);
+	clock_format_duration(45000, &b);
 	assert_string_equal(b.p, "45 s");
 	buf_clear(&b);
-	session_format_duration(44001, &b);
+	clock_format_duration(44001, &b);
 	assert_string_equal(b.p, "45 s");
 	buf_clear(&b);
-	session_format_duration(270000, &b);
+	clock_format_duration(270000, &b);
 	assert_string_equal(b.p, "4 min 30 s");
 	buf_clear(&b);
-	session_format_duration(65 * MIN, &b);
+	clock_format_duration(65 * MIN, &b);
 	assert_string_equal(b.p, "1 h 5 min");
 	buf_clear(&b);
-	session_format_duration(-5, &b);
+	clock_format_duration(-5, &b);
 	assert_string_equal(b.p, "0 s");
 	buf_free(&b);
 }

@@ -15,7 +15,7 @@
 #include "store.h"
 
 #define INDEX_DELAY_MS 200  /* let a burst settle before indexing it */
-#define INDEX_BATCH 5000
+#define INDEX_BATCH 20000
 #define SHUTDOWN_GRACE_MS 3000
 
 struct bot;
@@ -453,7 +453,7 @@ int bot_run(const struct config *cfg, volatile sig_atomic_t *stop)
 			info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.fd_limit_per_thread = (unsigned)(16 + 4 * cfg->n_networks);
-	info.pt_serv_buf_size = 32768;
+	info.pt_serv_buf_size = 65536; /* fewer, larger reads: fewer commits */
 	info.timeout_secs = 20;
 	b.ctx = lws_create_context(&info);
 	if (!b.ctx) {
@@ -518,9 +518,9 @@ int bot_run(const struct config *cfg, volatile sig_atomic_t *stop)
 			 (unsigned long long)is->lines_out, (unsigned long long)is->malformed);
 	}
 	const struct store_stats *ss = store_stats(b.store);
-	log_info("store: %llu events stored, %llu duplicates skipped, %llu errors",
-		 (unsigned long long)ss->events_stored, (unsigned long long)ss->duplicates,
-		 (unsigned long long)ss->errors);
+	log_info("store: %llu events stored in %llu transactions, %llu duplicates skipped, %llu errors",
+		 (unsigned long long)ss->events_stored, (unsigned long long)ss->commits,
+		 (unsigned long long)ss->duplicates, (unsigned long long)ss->errors);
 	teardown(&b);
 	buf_free(&err);
 	return 0;

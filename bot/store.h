@@ -12,7 +12,10 @@
  * batches behind a watermark kept in the store (store_index_pending()),
  * because indexing row by row inside the hot path costs several times
  * more than storing; updates and deletes of indexed rows are kept in step
- * by triggers. */
+ * by triggers. The index keeps no word positions (detail=none): queries
+ * combine words with AND, OR, NOT and prefixes, and a phrase is found by
+ * AND-ing its words and checking the text; that halves the cost of
+ * indexing. */
 #ifndef ROUNDS_STORE_H
 #define ROUNDS_STORE_H
 

@@ -137,7 +137,9 @@ static const char sql_opener_withheld[] =
 	"SELECT EXISTS (SELECT 1 FROM people p WHERE p.network = ?2 AND p.optout_ms IS NOT NULL"
 	"               AND p.key IN ('a:' || lower(?3), 'n:' || lower(?3)))"
 	" OR EXISTS (SELECT 1 FROM events e JOIN people p ON p.id = e.person_id"
-	"            WHERE e.chat_id = ?1 AND p.optout_ms IS NOT NULL AND lower(e.nick) = lower(?3))";
+	"            WHERE e.id BETWEEN (SELECT first_event_id FROM chats WHERE id = ?1)"
+	"             AND (SELECT coalesce(last_event_id, 9223372036854775807) FROM chats WHERE id = ?1)"
+	"            AND e.chat_id = ?1 AND p.optout_ms IS NOT NULL AND lower(e.nick) = lower(?3))";
 
 static const char sql_cohosts[] =
 	"SELECT h.account, h.role = 'cohost' FROM hosts h WHERE h.chat_id = ?1"
@@ -155,7 +157,9 @@ static const char sql_events[] =
 	"SELECT e.id, e.ts_ms, e.kind, e.flags, e.person_id, e.nick, e.text, e.msgid, e.reply_to,"
 	" e.round, p.optout_ms IS NOT NULL"
 	" FROM events e LEFT JOIN people p ON p.id = e.person_id"
-	" WHERE e.chat_id = ?1 AND e.room_id = ?2"
+	" WHERE e.id BETWEEN (SELECT first_event_id FROM chats WHERE id = ?1)"
+	"  AND (SELECT coalesce(last_event_id, 9223372036854775807) FROM chats WHERE id = ?1)"
+	" AND e.chat_id = ?1 AND e.room_id = ?2"
 	" AND (e.kind IN (?3, ?4) OR (e.kind = ?5 AND (e.flags & ?6) != 0))"
 	" AND (e.flags & ?7) = 0"
 	" ORDER BY e.ts_ms, e.id";

@@ -84,6 +84,22 @@ static void test_events_once_per_msgid(void **state)
 	store_close(st);
 }
 
+static void test_msgkey_collision_loses_nothing(void **state)
+{
+	struct store *st = open_ok();
+	struct event a = msg("alice", "first", "m1", 1000);
+	assert_int_equal(store_add_event(st, &a, "a:alice", 0, -1, NULL), 1);
+	store_commit(st);
+	/* make the stored row look like another id that hashes like "m1" */
+	sqlite3_exec(store_db(st), "UPDATE events SET msgid = 'not-m1' WHERE msgid = 'm1'", NULL, NULL, NULL);
+	struct event b = msg("bob", "second, same key, other id", "m1", 2000);
+	assert_int_equal(store_add_event(st, &b, "n:bob", 0, -1, NULL), 1);
+	store_commit(st);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events"), 2);
+	assert_int_equal(scalar(st, "SELECT msgkey IS NULL FROM events WHERE text LIKE 'second%'"), 1);
+	store_close(st);
+}
+
 static void test_chat_rounds_and_linking(void **state)
 {
 	struct store *st = open_ok();
@@ -146,8 +162,12 @@ static void test_full_text_index(void **state)
 	assert_int_equal(scalar(st, "SELECT count(*) FROM events_fts WHERE events_fts MATCH 'telehealth'"), 2);
 	/* accents do not matter */
 	assert_int_equal(scalar(st, "SELECT rowid FROM events_fts WHERE events_fts MATCH 'cafe'"), 4);
-	/* phrase search */
-	assert_int_equal(scalar(st, "SELECT rowid FROM events_fts WHERE events_fts MATCH '\"rural patients\"'"), 1);
+	/* the index keeps no positions (detail=none, for speed): words combine
+	 * with AND/OR/NOT; a phrase is matched by AND-ing its words and
+	 * checking the text */
+	assert_int_equal(scalar(st, "SELECT rowid FROM events_fts WHERE events_fts MATCH 'rural AND patients'"), 1);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events_fts WHERE events_fts MATCH 'telehealth NOT rural'"), 1);
+	assert_int_equal(scalar(st, "SELECT rowid FROM events_fts WHERE events_fts MATCH 'tele*'"), 1);
 	/* an indexed row that is edited or deleted stays in step */
 	sqlite3_exec(store_db(st), "UPDATE events SET text = 'edited away' WHERE id = 1", NULL, NULL, NULL);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM events_fts WHERE events_fts MATCH 'telehealth'"), 1);
@@ -215,6 +235,7 @@ int main(void)
 	store_global_init();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_events_once_per_msgid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_msgkey_collision_loses_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chat_rounds_and_linking, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_optout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_text_index, setup, teardown),

@@ -1,0 +1,273 @@
+#!/usr/bin/python3
+"""Burst benchmark: how fast and how cheaply rounds stores a flood of
+channel messages, next to a bare reader of the same channel, in one run.
+
+A real InspIRCd + Atheme network (tests/harness, flood limits raised) and
+a running chat; `blast` (C) has SENDERS clients write MESSAGES channel
+messages as fast as the server takes them; `reader` (C) only reads the
+channel. We measure, for the bot and for the reader: CPU seconds during the
+burst (from /proc), peak resident memory (VmHWM), and when the last message
+was seen; for the bot also when the store had every message committed and
+when the full-text index had caught up. Every message is then checked in
+the store and through a full-text search.
+
+It prints figures and the machine; it asserts nothing about time (the
+exit status is non-zero only if a message was lost or the run failed).
+
+usage: tests/bench/burst.py [--messages N] [--senders S] [--build DIR]
+"""
+
+import argparse
+import os
+import platform
+import re
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "tests", "harness"))
+
+import ircclient  # noqa: E402
+import ircnet  # noqa: E402
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime + stime
+
+
+def peak_rss_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
+def rss_parts_kb(pid):
+    """(RssAnon, RssFile) now: private memory, and shared-library pages."""
+    anon = filed = 0
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("RssAnon:"):
+                anon = int(line.split()[1])
+            elif line.startswith("RssFile:"):
+                filed = int(line.split()[1])
+    return anon, filed
+
+
+def machine():
+    model = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        with open("/proc/meminfo") as f:
+            mem = "%.1f GiB RAM" % (int(f.readline().split()[1]) / 2**20)
+    except OSError:
+        pass
+    def ver(cmd):
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True).stdout.strip().splitlines()[0]
+        except (OSError, IndexError):
+            return "?"
+    return [
+        "machine: %s, %d cores, %s" % (model, os.cpu_count() or 0, mem),
+        "system:  %s %s; %s" % (platform.system(), platform.release(), ver(["sh", "-c", ". /etc/os-release; echo $PRETTY_NAME"])),
+        "libs:    SQLite %s, libwebsockets %s, %s" % (sqlite3.sqlite_version,
+                                                      ver(["pkg-config", "--modversion", "libwebsockets"]),
+                                                      ver(["inspircd", "--version"])),
+    ]
+
+
+def wait_line(proc, want, timeout):
+    end = time.time() + timeout
+    while time.time() < end:
+        line = proc.stdout.readline()
+        if not line:
+            raise SystemExit("bench: %s exited (%s) before printing %r" % (proc.args[0], proc.poll(), want))
+        if line.strip().startswith(want):
+            return line.strip()
+    raise SystemExit("bench: no %r from %s within %ss" % (want, proc.args[0], timeout))
+
+
+def main():
+    ap = argparse.ArgumentParser(description="rounds burst benchmark")
+    ap.add_argument("--messages", type=int, default=100000)
+    ap.add_argument("--senders", type=int, default=20)
+    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--keep", action="store_true", help="keep the work directory")
+    args = ap.parse_args()
+    rounds = os.path.join(args.build, "rounds")
+    blast = os.path.join(args.build, "tests", "bench", "blast")
+    reader = os.path.join(args.build, "tests", "bench", "reader")
+    for p in (rounds, blast, reader):
+        if not os.access(p, os.X_OK):
+            raise SystemExit("bench: %s is missing; build first (cmake --build %s)" % (p, args.build))
+
+    d = tempfile.mkdtemp(prefix="rounds-bench-")
+    os.chmod(d, 0o755)
+    with ircnet.Network(os.path.join(d, "net"), flood=False) as net:
+        net.register_many([("benchhost", "pw-benchhost")])
+        cfg = {
+            "store": "bench.db", "output_dir": "out", "log_level": "info",
+            "networks": {"bench": {"host": "127.0.0.1", "port": net.port, "tls": False, "nick": "rounds",
+                                   "pace": {"burst": 100, "per_second": 100}}},
+            "chats": {"bench": {"network": "bench", "room": "#bench", "hosts": ["benchhost"],
+                                "intro_minutes": 0, "warning_minutes": 0,
+                                "agenda": [{"topic": "A long first round", "minutes": 600}]}},
+        }
+        import json
+        cfg_path = os.path.join(d, "bench.json")
+        with open(cfg_path, "w") as f:
+            json.dump(cfg, f)
+        log = open(os.path.join(d, "bot.log"), "w")
+        # ROUNDS_BENCH_WRAP="perf record -g -o /tmp/bot.perf" profiles the bot
+        wrap = os.environ.get("ROUNDS_BENCH_WRAP", "").split()
+        bot = subprocess.Popen(wrap + [rounds, "run", "-c", cfg_path], stdout=log,
+                               stderr=subprocess.STDOUT, cwd=d)
+        db_path = os.path.join(d, "bench.db")
+        try:
+            result = run(args, net, bot, db_path, blast, reader)
+        finally:
+            bot.terminate()
+            bot.wait(20)
+        log.close()
+        with open(os.path.join(d, "bot.log")) as f:
+            for line in f:
+                if "events stored in" in line or "lines in" in line:
+                    print("bot: " + line.split(" ", 2)[2].strip())
+    report(args, result)
+    if not args.keep:
+        subprocess.run(["rm", "-rf", d])
+    else:
+        print("work directory kept: %s" % d)
+    if result["stored"] != args.messages or result["indexed"] != args.messages:
+        sys.exit(1)
+
+
+def run(args, net, bot, db_path, blast, reader):
+    deadline = time.time() + 30
+    while not os.path.exists(db_path) and time.time() < deadline:
+        time.sleep(0.05)
+    (host,) = ircclient.connect_all([net.client("benchhost", "tcp", sasl=("benchhost", "pw-benchhost"))])
+    host.join("#bench")
+    host.wait_for(lambda m: (m.command == "JOIN" and m.nick == "rounds") or
+                  (m.command == "353" and re.search(r"(^|[ @+])rounds(!| |$)", m.params[-1])),
+                  30, "the bot in #bench", since=0)
+    host.privmsg("#bench", "!start")
+    host.wait_for(lambda m: m.command == "PRIVMSG" and m.nick == "rounds" and (m.text or "").startswith("T1:"), 30)
+
+    rd = subprocess.Popen([reader, "127.0.0.1", str(net.port), "benchreader", "#bench", str(args.messages)],
+                          stdout=subprocess.PIPE, text=True)
+    wait_line(rd, "ready", 30)
+    bl = subprocess.Popen([blast, "127.0.0.1", str(net.port), "#bench", str(args.senders),
+                           str(args.messages), "42"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    wait_line(bl, "ready", 60)
+    time.sleep(0.5)
+
+    db = sqlite3.connect("file:%s?mode=ro" % db_path, uri=True, timeout=10)
+    base_id = db.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
+    bot_cpu0, rd_cpu0 = cpu_seconds(bot.pid), cpu_seconds(rd.pid)
+    t0 = time.time()
+    bl.stdin.write("go\n")
+    bl.stdin.flush()
+
+    # the store catches up: every message committed (one event each)
+    target = base_id + args.messages
+    stored_at = None
+    indexed_at = None
+    last_ms = None
+    peak_anon = peak_file = 0
+    while indexed_at is None and time.time() - t0 < 300:
+        now = time.time()
+        anon, filed = rss_parts_kb(bot.pid)
+        peak_anon, peak_file = max(peak_anon, anon), max(peak_file, filed)
+        if stored_at is None:
+            top = db.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
+            if top >= target:
+                stored_at = now
+        if stored_at is not None:
+            mark = db.execute("SELECT value FROM meta WHERE key = 'fts_indexed_to'").fetchone()[0]
+            if mark >= target:
+                indexed_at = now
+        time.sleep(0.002)
+    out = rd.communicate(timeout=120)[0]
+    m = re.search(r"last_ms (\d+)", out)
+    last_ms = int(m.group(1)) / 1000.0 if m else None
+    bot_cpu = cpu_seconds(bot.pid) - bot_cpu0
+    bl.stdin.write("bye\n")
+    bl.stdin.flush()
+    bl.wait(30)
+    if indexed_at is None:
+        raise SystemExit("bench: the store did not catch up within 300 s")
+    stored = db.execute("SELECT count(*) FROM events WHERE kind = 1 AND text LIKE '%burst#%'").fetchone()[0]
+    distinct = db.execute("SELECT count(DISTINCT substr(text, instr(text, 'burst#'))) FROM events"
+                          " WHERE kind = 1 AND text LIKE '%burst#%'").fetchone()[0]
+    indexed = db.execute("SELECT count(*) FROM events_fts WHERE events_fts MATCH 'burst'").fetchone()[0]
+    t = time.perf_counter()
+    hits = db.execute("SELECT count(*) FROM events_fts WHERE events_fts MATCH 'burnout AND handover'").fetchone()[0]
+    search_ms = (time.perf_counter() - t) * 1000
+    db.close()
+    return {
+        "stored": min(stored, distinct), "indexed": indexed, "bot_cpu": bot_cpu,
+        "reader_cpu": rd_cpu_from(out, rd), "reader_last": last_ms,
+        "stored_at": stored_at, "indexed_at": indexed_at, "t0": t0,
+        "bot_rss": peak_rss_kb(bot.pid), "reader_rss": rd.rss if hasattr(rd, "rss") else None,
+        "search_ms": search_ms, "hits": hits, "bot_anon": peak_anon, "bot_file": peak_file,
+    }
+
+
+def rd_cpu_from(out, rd):
+    m = re.search(r"cpu ([0-9.]+) rss (\d+)", out)
+    if m:
+        rd.rss = int(m.group(2))
+        return float(m.group(1))
+    return None
+
+
+def report(args, r):
+    print("rounds burst benchmark: %d messages from %d senders into one channel" % (args.messages, args.senders))
+    for line in machine():
+        print("  " + line)
+    per100k = 100000.0 / args.messages
+    print()
+    print("  %-40s %10s %10s" % ("", "rounds", "reader"))
+    print("  %-40s %10d %10s" % ("messages stored / read", r["stored"], args.messages))
+    print("  %-40s %10d %10s" % ("messages in the full-text index", r["indexed"], "-"))
+    print("  %-40s %10.3f %10.3f" % ("CPU seconds during the burst", r["bot_cpu"], r["reader_cpu"] or float("nan")))
+    print("  %-40s %10.3f %10.3f" % ("CPU seconds per 100,000 messages", r["bot_cpu"] * per100k,
+                                     (r["reader_cpu"] or float("nan")) * per100k))
+    if r["reader_cpu"]:
+        print("  %-40s %10.1f" % ("CPU ratio rounds / reader", r["bot_cpu"] / r["reader_cpu"]))
+    print("  %-40s %10.1f %10.1f" % ("peak memory (VmHWM), MB", r["bot_rss"] / 1024.0,
+                                     (r["reader_rss"] or 0) / 1024.0))
+    print("  %-40s %10.1f" % ("  of which private (RssAnon, sampled), MB", r["bot_anon"] / 1024.0))
+    print("  %-40s %10.1f" % ("  of which shared libraries (RssFile), MB", r["bot_file"] / 1024.0))
+    if r["reader_last"]:
+        burst = r["reader_last"] - r["t0"]
+        print("  %-40s %10s %10.2f" % ("burst seen by the reader, s", "", burst))
+        print("  %-40s %10.3f" % ("store caught up after the reader, s", r["stored_at"] - r["reader_last"]))
+        print("  %-40s %10.3f" % ("index caught up after the reader, s", r["indexed_at"] - r["reader_last"]))
+        print("  %-40s %10.0f" % ("messages stored per second", args.messages / max(r["stored_at"] - r["t0"], 1e-6)))
+    print("  %-40s %10.2f   (%d hits)" % ("one full-text search, ms", r["search_ms"], r["hits"]))
+    print()
+    print("  targets (issue 2): every message stored and indexed; <= 0.5 CPU s per 100k;")
+    print("  store caught up within 0.1 s of the reader; peak memory < 6 MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -122,6 +122,18 @@ class Bot:
         finally:
             con.close()
 
+    def wait_rows(self, sql, *args, count=1, timeout=10):
+        """Waits until the query returns at least count rows; returns them."""
+        end = time.time() + timeout
+        while True:
+            try:
+                rows = self.query(sql, *args)
+            except sqlite3.OperationalError:
+                rows = []
+            if len(rows) >= count or time.time() > end:
+                return rows
+            time.sleep(0.05)
+
     def export(self, chat_id, fmt):
         r = subprocess.run([ROUNDS, "export", "--store", self.store_path, "--chat", str(chat_id),
                             "--format", fmt], capture_output=True, text=True, timeout=60)

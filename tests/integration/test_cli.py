@@ -1,0 +1,100 @@
+#!/usr/bin/python3
+"""The command line as a user meets it: help, version, check-config on good
+and bad files (exit status and the messages people read), export and chats
+on a store, and the errors for bad usage. No network needed."""
+
+import json
+import os
+import subprocess
+
+import roundstest as rt
+from roundstest import check
+
+GOOD = {
+    "networks": {"libera": {"host": "irc.example.org", "nick": "rounds",
+                            "sasl": {"account": "rounds", "password_env": "ROUNDS_CLI_PW"}}},
+    "chats": {"hcsm": {"network": "libera", "room": "#hcsm", "hosts": ["alice"],
+                       "agenda": [{"topic": "One?", "minutes": 10}, {"topic": "Two?", "minutes": 5}]}},
+}
+
+
+def rounds(*args, env=None):
+    e = dict(os.environ, ROUNDS_CLI_PW="secret-pw-123")
+    if env:
+        e.update(env)
+    return subprocess.run([rt.ROUNDS] + list(args), capture_output=True, text=True, timeout=30, env=e)
+
+
+def write(d, name, text):
+    p = os.path.join(d, name)
+    with open(p, "w") as f:
+        f.write(text)
+    return p
+
+
+def scenario():
+    d = rt.tmpdir("cli")
+    r = rounds("--help")
+    check(r.returncode == 0 and "check-config FILE" in r.stdout and "export --chat ID" in r.stdout,
+          "--help: %r" % r.stdout)
+    r = rounds("--version")
+    check(r.returncode == 0 and r.stdout.startswith("rounds "), "--version: %r" % r.stdout)
+    r = rounds()
+    check(r.returncode == 2 and "no command given" in r.stderr, "no command: %r" % r.stderr)
+    r = rounds("frobnicate")
+    check(r.returncode == 2 and "unknown command 'frobnicate'" in r.stderr, "bad command: %r" % r.stderr)
+    r = rounds("run")
+    check(r.returncode == 2 and "run needs -c FILE" in r.stderr, "run without -c: %r" % r.stderr)
+
+    good = write(d, "good.json", json.dumps(GOOD))
+    r = rounds("check-config", good)
+    check(r.returncode == 0, "check-config on a good file failed: %s" % r.stderr)
+    check("good.json: OK" in r.stdout and "chat hcsm" in r.stdout and "#hcsm" in r.stdout,
+          "check-config explanation: %r" % r.stdout)
+    check("environment variable ROUNDS_CLI_PW" in r.stdout, "the password source is not named")
+    check("secret-pw-123" not in r.stdout + r.stderr, "check-config printed the password")
+
+    r = rounds("check-config", good, env={"ROUNDS_CLI_PW": ""})
+    check(r.returncode == 2 and "networks.libera.sasl.password_env" in r.stderr,
+          "an unset password variable: %r" % r.stderr)
+
+    broken = write(d, "broken.json", '{\n  "networks": {\n    "a": [1, 2,]\n  }\n}\n')
+    r = rounds("check-config", broken)
+    check(r.returncode == 2 and "broken.json:3:" in r.stderr and "invalid JSON" in r.stderr,
+          "a syntax error is not located: %r" % r.stderr)
+
+    bad = json.loads(json.dumps(GOOD))
+    bad["chats"]["hcsm"]["intro_minute"] = 5
+    bad["networks"]["libera"]["port"] = "6697"
+    bad["chats"]["hcsm"]["agenda"][1]["minutes"] = -3
+    badp = write(d, "bad.json", json.dumps(bad))
+    r = rounds("check-config", badp)
+    check(r.returncode == 2, "check-config accepted a bad file")
+    for needle in ('bad.json: chats.hcsm.intro_minute: unknown key (did you mean "intro_minutes"?)',
+                   'bad.json: networks.libera.port: expected an integer from 1 to 65535, got "6697"',
+                   'bad.json: chats.hcsm.agenda[1].minutes: expected a number greater than 0'):
+        check(needle in r.stderr, "missing %r in:\n%s" % (needle, r.stderr))
+    r = rounds("run", "-c", badp)
+    check(r.returncode == 2 and "intro_minute" in r.stderr, "run started with a bad config")
+
+    r = rounds("check-config", os.path.join(d, "missing.json"))
+    check(r.returncode == 2 and "missing.json" in r.stderr, "a missing file: %r" % r.stderr)
+
+    # export itself is checked on real chats in test_chat; here, its errors
+    db = os.path.join(d, "empty.db")
+    r = rounds("chats", "--store", db)
+    check(r.returncode == 0 and "ID" in r.stdout, "chats on an empty store: %r %r" % (r.stdout, r.stderr))
+    r = rounds("export", "--store", db, "--chat", "7", "--format", "md")
+    check(r.returncode == 1 and "no chat with id 7" in r.stderr, "export of a missing chat: %r" % r.stderr)
+    r = rounds("export", "--store", db, "--chat", "x", "--format", "md")
+    check(r.returncode == 2 and "--chat wants a chat id" in r.stderr, "a bad chat id: %r" % r.stderr)
+    r = rounds("export", "--store", db, "--chat", "1", "--format", "pdf")
+    check(r.returncode == 2 and "--format wants md or json" in r.stderr, "a bad format: %r" % r.stderr)
+    r = rounds("export", "--chat", "1", "--format", "md")
+    check(r.returncode == 2 and "-c FILE or --store DB" in r.stderr, "export without a store: %r" % r.stderr)
+    r = rounds("chats", "--store", "/nonexistent/dir/x.db")
+    check(r.returncode == 1 and "cannot open the store" in r.stderr, "an unopenable store: %r" % r.stderr)
+
+
+if __name__ == "__main__":
+    rt.run(scenario, "cli")

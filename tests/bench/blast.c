@@ -20,17 +20,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static const char *const words[] = {
-	"patients", "care", "nurse", "doctor", "burnout", "shift", "team", "trust", "evidence",
-	"telehealth", "access", "rural", "pain", "sleep", "support", "time", "listen", "family",
-	"health", "data", "privacy", "hospital", "clinic", "ward", "staff", "rota", "night",
-	"training", "mentor", "research", "trial", "guideline", "diabetes", "cancer", "mental",
-	"wellbeing", "community", "policy", "funding", "equity", "language", "culture", "empathy",
-	"communication", "handover", "checklist", "safety", "error", "learning", "feedback",
-	"I", "we", "they", "think", "agree", "really", "often", "never", "always", "more", "less",
-	"the", "a", "of", "and", "to", "in", "is", "it", "that", "for", "on", "with", "as", "at",
-	"great", "point", "question", "answer", "yes", "no", "maybe", "because", "when", "how",
-};
+#include "bench.h"
+
 
 #define MAX_SENDERS 500
 
@@ -43,11 +34,6 @@ struct sender {
 	int state;     /* 0 registering, 1 joining, 2 joined, 3 done */
 };
 
-static unsigned rng(unsigned *s)
-{
-	*s = *s * 1103515245u + 12345u;
-	return *s >> 8;
-}
 
 static void build_lines(struct sender *s, const char *chan, long from, long count, long step,
 			unsigned *seed)
@@ -57,15 +43,7 @@ static void build_lines(struct sender *s, const char *chan, long from, long coun
 	s->len = 0;
 	for (long k = from, i = 0; i < count; i++, k += step) {
 		char text[400];
-		int n = 0;
-		unsigned r = rng(seed) % 10;
-		if (r < 7)
-			n += snprintf(text + n, sizeof text - (size_t)n, "A%u ", 1 + rng(seed) % 3);
-		int nwords = 6 + (int)(rng(seed) % 22);
-		for (int w = 0; w < nwords && n < 150; w++)
-			n += snprintf(text + n, sizeof text - (size_t)n, "%s ",
-				      words[rng(seed) % (sizeof words / sizeof words[0])]);
-		n += snprintf(text + n, sizeof text - (size_t)n, "burst#%ld", k);
+		bench_text(text, k, seed);
 		s->len += (size_t)snprintf(s->out + s->len, cap - s->len, "PRIVMSG %s :%s\r\n", chan, text);
 	}
 }

@@ -16,10 +16,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "bench.h"
 
 static long long now_ms(void)
 {
@@ -28,29 +29,12 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Peak resident set in KB (VmHWM: ru_maxrss would include the image
- * that exec'd us). */
-static long peak_rss_kb(void)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	long kb = 0;
-	while (f && fgets(line, sizeof line, f))
-		if (sscanf(line, "VmHWM: %ld", &kb) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return kb;
-}
-
 /* CPU seconds used so far, and the peak resident set in KB. */
 static double cpu_now(long *maxrss)
 {
-	struct rusage ru;
-	getrusage(RUSAGE_SELF, &ru);
 	if (maxrss)
-		*maxrss = peak_rss_kb();
-	return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+		*maxrss = bench_peak_rss_kb();
+	return bench_cpu_seconds();
 }
 
 static void send_line(int fd, const char *line)

@@ -10,62 +10,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "buf.h"
 #include "event.h"
 #include "log.h"
 #include "store.h"
 
-static double cpu(void)
-{
-	struct rusage r;
-	getrusage(RUSAGE_SELF, &r);
-	return r.ru_utime.tv_sec + r.ru_stime.tv_sec + (r.ru_utime.tv_usec + r.ru_stime.tv_usec) / 1e6;
-}
-
-static long hwm_kb(void)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	long kb = 0;
-	while (f && fgets(line, sizeof line, f))
-		if (sscanf(line, "VmHWM: %ld", &kb) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return kb;
-}
-
-static const char *const words[] = {
-	"patients", "care", "nurse", "doctor", "burnout", "shift", "team", "trust", "evidence",
-	"telehealth", "access", "rural", "pain", "sleep", "support", "time", "listen", "family",
-	"health", "data", "privacy", "hospital", "clinic", "ward", "staff", "rota", "night",
-	"training", "mentor", "research", "trial", "guideline", "diabetes", "cancer", "mental",
-	"wellbeing", "community", "policy", "funding", "equity", "language", "culture", "empathy",
-	"communication", "handover", "checklist", "safety", "error", "learning", "feedback",
-	"I", "we", "they", "think", "agree", "really", "often", "never", "always", "more", "less",
-	"the", "a", "of", "and", "to", "in", "is", "it", "that", "for", "on", "with", "as", "at",
-	"great", "point", "question", "answer", "yes", "no", "maybe", "because", "when", "how",
-};
-
-static unsigned rng(unsigned *s)
-{
-	*s = *s * 1103515245u + 12345u;
-	return *s >> 8;
-}
-
 /* Fills ev (strings in the caller's buffers) like the k-th burst message. */
 static void make(struct event *ev, long k, unsigned *seed, char *text, char *nick, char *msgid)
 {
-	int n = 0;
-	if (rng(seed) % 10 < 7)
-		n += sprintf(text + n, "A%u ", 1 + rng(seed) % 3);
-	int nwords = 6 + (int)(rng(seed) % 22);
-	for (int w = 0; w < nwords && n < 150; w++)
-		n += sprintf(text + n, "%s ", words[rng(seed) % (sizeof words / sizeof words[0])]);
-	sprintf(text + n, "burst#%ld", k);
+	bench_text(text, k, seed);
 	sprintf(nick, "sender%02ld", k % 20);
 	sprintf(msgid, "1TN~1795305522~%ld", 100 + k);
 	*ev = (struct event){.kind = EVENT_MESSAGE, .network = "bench", .room = "#bench", .nick = nick,
@@ -87,12 +43,12 @@ int main(int argc, char **argv)
 	char text[400], nick[32], msgid[64];
 	struct event ev;
 	struct buf key = BUF_INIT;
-	double c0 = cpu();
+	double c0 = bench_cpu_seconds();
 	for (long k = 0; k < n; k++) {
 		make(&ev, k, &seed, text, nick, msgid);
 		store_person_key(NULL, nick, &key);
 	}
-	double floor_s = cpu() - c0;
+	double floor_s = bench_cpu_seconds() - c0;
 	/* STORE_BENCH_STOP=floor|store: stop after that phase (to count
 	 * instructions per phase with perf stat) */
 	const char *stop = getenv("STORE_BENCH_STOP");
@@ -109,7 +65,7 @@ int main(int argc, char **argv)
 	store_round_start(st, chat, 1, "topic", 10, 1795305522000, false);
 	store_commit(st);
 	seed = 7;
-	c0 = cpu();
+	c0 = bench_cpu_seconds();
 	for (long k = 0; k < n; k++) {
 		make(&ev, k, &seed, text, nick, msgid);
 		store_person_key(NULL, nick, &key);
@@ -121,16 +77,16 @@ int main(int argc, char **argv)
 			store_commit(st);
 	}
 	store_commit(st);
-	double store_s = cpu() - c0 - floor_s;
+	double store_s = bench_cpu_seconds() - c0 - floor_s;
 	if (stop && strcmp(stop, "store") == 0)
 		return 0;
-	c0 = cpu();
+	c0 = bench_cpu_seconds();
 	int got;
 	long indexed = 0;
 	while ((got = store_index_pending(st, 0)) > 0)
 		indexed += got;
-	double index_s = cpu() - c0;
-	long hwm = hwm_kb();
+	double index_s = bench_cpu_seconds() - c0;
+	long hwm = bench_peak_rss_kb();
 	store_close(st);
 
 	double per = 100000.0 / (double)n;

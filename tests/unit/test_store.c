@@ -13,33 +13,8 @@
 #include "log.h"
 #include "store.h"
 
-static char dir[256];
-static char path[300];
+#include "store_fixture.h"
 
-static int setup(void **state)
-{
-	snprintf(dir, sizeof dir, "%s/store-XXXXXX", TEST_BINARY_DIR);
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof path, "%s/rounds.db", dir);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	char cmd[400];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	return system(cmd);
-}
-
-static struct store *open_ok(void)
-{
-	struct store *st;
-	struct buf err = BUF_INIT;
-	if (store_open(path, &st, &err) != 0)
-		fail_msg("store_open: %s", err.p);
-	buf_free(&err);
-	return st;
-}
 
 static int64_t scalar(struct store *st, const char *sql)
 {
@@ -60,7 +35,7 @@ static struct event msg(const char *nick, const char *text, const char *msgid, i
 
 static void test_events_once_per_msgid(void **state)
 {
-	struct store *st = open_ok();
+	struct store *st = store_fixture_open();
 	struct event a = msg("alice", "A1 hello", "m1", 1000);
 	int64_t id;
 	assert_int_equal(store_add_event(st, &a, "a:alice", 0, -1, &id), 1);
@@ -86,7 +61,7 @@ static void test_events_once_per_msgid(void **state)
 
 static void test_msgkey_collision_loses_nothing(void **state)
 {
-	struct store *st = open_ok();
+	struct store *st = store_fixture_open();
 	struct event a = msg("alice", "first", "m1", 1000);
 	assert_int_equal(store_add_event(st, &a, "a:alice", 0, -1, NULL), 1);
 	store_commit(st);
@@ -102,7 +77,7 @@ static void test_msgkey_collision_loses_nothing(void **state)
 
 static void test_chat_rounds_and_linking(void **state)
 {
-	struct store *st = open_ok();
+	struct store *st = store_fixture_open();
 	int64_t chat = store_chat_open(st, "testnet", "#hcsm", "hcsm", "HCSM weekly", 1000, 99000, "alice");
 	assert_true(chat > 0);
 	assert_int_equal(store_round_start(st, chat, 1, "Burnout?", 10, 2000, false), 0);
@@ -125,7 +100,7 @@ static void test_chat_rounds_and_linking(void **state)
 
 static void test_optout(void **state)
 {
-	struct store *st = open_ok();
+	struct store *st = store_fixture_open();
 	assert_int_equal(store_set_optout(st, "testnet", "a:dana", true, 5000), 0);
 	assert_int_equal(store_commit(st), 0);
 	assert_int_equal(scalar(st, "SELECT optout_ms FROM people WHERE key = 'a:dana'"), 5000);
@@ -143,7 +118,7 @@ static void test_optout(void **state)
 
 static void test_full_text_index(void **state)
 {
-	struct store *st = open_ok();
+	struct store *st = store_fixture_open();
 	struct event a = msg("a", "Telehealth helps rural patients", "x1", 1);
 	struct event b = msg("b", "Burnout among nurses is real", "x2", 2);
 	struct event j = {.kind = EVENT_JOIN, .network = "testnet", .room = "#hcsm", .nick = "c", .ts_ms = 3};
@@ -178,7 +153,7 @@ static void test_full_text_index(void **state)
 	assert_int_equal(sqlite3_errcode(store_db(st)), SQLITE_OK);
 	store_close(st);
 	/* the watermark survives a restart: nothing is indexed twice */
-	st = open_ok();
+	st = store_fixture_open();
 	assert_false(store_index_behind(st));
 	struct event d = msg("d", "new telehealth line", "x5", 5);
 	store_add_event(st, &d, "n:d", 0, -1, NULL);
@@ -190,7 +165,7 @@ static void test_full_text_index(void **state)
 
 static void test_reopen_and_version(void **state)
 {
-	struct store *st = open_ok();
+	struct store *st = store_fixture_open();
 	assert_int_equal(scalar(st, "PRAGMA user_version"), store_schema_version());
 	sqlite3_stmt *q;
 	assert_int_equal(sqlite3_prepare_v2(store_db(st), "PRAGMA journal_mode", -1, &q, NULL), SQLITE_OK);
@@ -199,15 +174,15 @@ static void test_reopen_and_version(void **state)
 	sqlite3_finalize(q);
 	assert_int_equal(scalar(st, "PRAGMA foreign_keys"), 1);
 	store_close(st);
-	st = open_ok(); /* no migration the second time */
+	st = store_fixture_open(); /* no migration the second time */
 	store_close(st);
 	/* a store from a newer rounds is refused with a clear message */
 	sqlite3 *db;
-	sqlite3_open(path, &db);
+	sqlite3_open(store_fixture_path, &db);
 	sqlite3_exec(db, "PRAGMA user_version = 999", NULL, NULL, NULL);
 	sqlite3_close(db);
 	struct buf err = BUF_INIT;
-	assert_int_equal(store_open(path, &st, &err), -1);
+	assert_int_equal(store_open(store_fixture_path, &st, &err), -1);
 	assert_non_null(strstr(err.p, "schema version 999, newer than this rounds"));
 	buf_free(&err);
 }
@@ -220,7 +195,7 @@ static void test_open_errors(void **state)
 	assert_non_null(strstr(err.p, "/nonexistent-dir/x/rounds.db: cannot open the store"));
 	buf_clear(&err);
 	char notdb[320];
-	snprintf(notdb, sizeof notdb, "%s/not-a-db", dir);
+	snprintf(notdb, sizeof notdb, "%s/not-a-db", store_fixture_dir);
 	FILE *f = fopen(notdb, "w");
 	fputs("this is not a database, just text that is long enough to matter ..........", f);
 	fclose(f);
@@ -234,13 +209,13 @@ int main(void)
 	log_set_level(LOG_ERROR);
 	store_global_init();
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_events_once_per_msgid, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_msgkey_collision_loses_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_chat_rounds_and_linking, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_optout, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_full_text_index, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reopen_and_version, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_events_once_per_msgid, store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_msgkey_collision_loses_nothing, store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_chat_rounds_and_linking, store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_optout, store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_full_text_index, store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_reopen_and_version, store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_open_errors, store_fixture_setup, store_fixture_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,33 +22,8 @@
 #include "model.h"
 #include "store.h"
 
-static char dir[256];
-static char path[300];
+#include "store_fixture.h"
 
-static int setup(void **state)
-{
-	snprintf(dir, sizeof dir, "%s/transcript-XXXXXX", TEST_BINARY_DIR);
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof path, "%s/rounds.db", dir);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	char cmd[400];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	return system(cmd);
-}
-
-static struct store *open_ok(void)
-{
-	struct store *st;
-	struct buf err = BUF_INIT;
-	if (store_open(path, &st, &err) != 0)
-		fail_msg("store_open: %s", err.p);
-	buf_free(&err);
-	return st;
-}
 
 /* "20:05:30" on the fixture's day, in UTC ms. */
 static int64_t at(const char *hms)
@@ -277,7 +252,7 @@ static void assert_absent(const char *haystack, const char *needle)
 
 static void test_model(void **state)
 {
-	struct store *st = open_ok();
+	struct store *st = store_fixture_open();
 	int64_t chat = make_chat1(st);
 	struct transcript *t = load_ok(st, chat);
 
@@ -369,7 +344,7 @@ static void test_model(void **state)
 
 static void test_golden_markdown(void **state)
 {
-	struct store *st = open_ok();
+	struct store *st = store_fixture_open();
 	struct transcript *t = load_ok(st, make_chat1(st));
 	struct buf out = BUF_INIT;
 	markdown_render(t, &out);
@@ -386,7 +361,7 @@ static void test_golden_markdown(void **state)
 
 static void test_golden_json(void **state)
 {
-	struct store *st = open_ok();
+	struct store *st = store_fixture_open();
 	struct transcript *t = load_ok(st, make_chat1(st));
 	struct buf out = BUF_INIT;
 	assert_int_equal(tjson_render(t, TJSON_PRETTY, &out), 0);
@@ -429,7 +404,7 @@ static void test_golden_json(void **state)
 
 static void test_no_such_chat(void **state)
 {
-	struct store *st = open_ok();
+	struct store *st = store_fixture_open();
 	static struct transcript dummy;
 	struct transcript *t = &dummy;
 	struct buf err = BUF_INIT;
@@ -515,7 +490,7 @@ static void assert_inert(const char *md)
 
 static void test_markdown_hostile(void **state)
 {
-	struct store *st = open_ok();
+	struct store *st = store_fixture_open();
 	const char *evil_nick = "<b>[x](y)`z`\xe2\x80\xae";
 	int64_t chat = store_chat_open(st, "testnet", "#hcsm", "hcsm", "# <img src=x> [t](javascript:x) *T*",
 				       at("20:00:00"), 0, "<i>op</i>");
@@ -577,7 +552,7 @@ static void test_markdown_hostile(void **state)
  * the JSON is still valid. */
 static void test_invalid_utf8(void **state)
 {
-	struct store *st = open_ok();
+	struct store *st = store_fixture_open();
 	int64_t chat = store_chat_open(st, "testnet", "#hcsm", "hcsm", "t", at("20:00:00"), 0, NULL);
 	struct line l = {"20:01:00", .nick = "bob", .msgid = "x1", .round = 0, .text = "placeholder"};
 	add_line(st, chat, &l);
@@ -607,7 +582,7 @@ static void test_invalid_utf8(void **state)
  * recorded round falls back to the round running at the time. */
 static void test_empty_and_unknown_round(void **state)
 {
-	struct store *st = open_ok();
+	struct store *st = store_fixture_open();
 	int64_t chat = store_chat_open(st, "testnet", "#hcsm", "hcsm", "", at("20:00:00"), 0, NULL);
 	struct transcript *t = load_ok(st, chat);
 	struct buf out = BUF_INIT;
@@ -638,7 +613,7 @@ static void test_empty_and_unknown_round(void **state)
  * deeper than the renderer's limit. */
 static void test_reply_chain(void **state)
 {
-	struct store *st = open_ok();
+	struct store *st = store_fixture_open();
 	int64_t chat = store_chat_open(st, "testnet", "#hcsm", "hcsm", "chain", at("20:00:00"), 0, NULL);
 	enum { N = 3000 };
 	char id[16], parent[16];
@@ -669,14 +644,14 @@ int main(void)
 {
 	store_global_init();
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_model, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_golden_markdown, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_golden_json, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_such_chat, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_markdown_hostile, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_invalid_utf8, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_empty_and_unknown_round, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reply_chain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_model, store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_golden_markdown, store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_golden_json, store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_no_such_chat, store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_markdown_hostile, store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_invalid_utf8, store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_empty_and_unknown_round, store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_reply_chain, store_fixture_setup, store_fixture_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -34,7 +34,8 @@ enum event_flag {
 	EVENT_F_OP = 1 << 3,        /* sender is a channel operator in the room */
 	EVENT_F_COMMAND = 1 << 4,   /* text is a command for the bot */
 	EVENT_F_MODERATOR = 1 << 5, /* sender recognised as a moderator of the chat */
-	EVENT_F_LOCAL_TIME = 1 << 6 /* no server-time: the time is when we read it */
+	EVENT_F_LOCAL_TIME = 1 << 6, /* no server-time: the time is when we read it */
+	EVENT_F_STATUSMSG = 1 << 7   /* sent to the room's operators only ("@#room") */
 };
 
 struct event {

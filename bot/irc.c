@@ -20,7 +20,9 @@
 #include "log.h"
 #include "mem.h"
 
-#define CHAT_QUEUE_MAX 2000 /* chat lines kept while the server is away */
+#define CHAT_QUEUE_MAX 2000  /* posts kept while the server is away */
+#define REPLY_QUEUE_MAX 400  /* lines to people waiting in all */
+#define REPLY_PER_TARGET 40  /* lines waiting for one person */
 #define REJOIN_DELAY_MS 5000
 #define NICK_REGAIN_MS 60000
 #define REGISTRATION_TIMEOUT_MS 60000
@@ -34,22 +36,44 @@ void irc_set_str(char **dst, const char *src)
 /* ---- sending ---------------------------------------------------------- */
 
 /* Queues a built line. hold: folded channel a chat line waits for. */
-void irc_queue_line(struct irc *irc, bool urgent, const char *line, size_t len, const char *hold)
+/* How many queued lines a class may hold before new ones are refused. */
+static size_t class_limit(enum irc_class cls)
 {
-	if (urgent) {
-		ircqueue_push(&irc->urgent, line, len, NULL);
-	} else {
-		if (irc->chat.count >= CHAT_QUEUE_MAX) {
-			log_warn("irc[%s]: outgoing chat queue full (%d lines); dropping the oldest",
-				 irc->network, CHAT_QUEUE_MAX);
-			if (irc->peeked == irc->chat.head)
-				irc->peeked = NULL;
-			ircqueue_drop_oldest(&irc->chat);
-		}
-		ircqueue_push(&irc->chat, line, len, hold);
+	return cls == IRC_POST ? CHAT_QUEUE_MAX : cls == IRC_REPLY ? REPLY_QUEUE_MAX : SIZE_MAX;
+}
+
+int irc_queue_line(struct irc *irc, enum irc_class cls, const char *line, size_t len,
+		   const char *hold)
+{
+	if (memchr(line, '\r', len) || memchr(line, '\n', len) || memchr(line, '\0', len)) {
+		log_error("irc[%s]: refused to queue a line with CR, LF or NUL in it", irc->network);
+		return -1;
 	}
+	struct ircqueue *q = &irc->queues[cls];
+	if (q->count >= class_limit(cls)) {
+		/* keep what is already waiting; the newest line is the one to lose */
+		irc->stats.dropped_out++;
+		log_warn("irc[%s]: outgoing %s queue full (%zu lines); dropping a line",
+			 irc->network, cls == IRC_POST ? "post" : "reply", q->count);
+		return -1;
+	}
+	if (cls == IRC_REPLY && hold) {
+		/* one person cannot fill the queue for everyone (someone asking
+		 * for the agenda over and over) */
+		size_t mine = 0;
+		for (struct ircqueue_line *l = q->head; l; l = l->next)
+			mine += l->hold && strcmp(l->hold, hold) == 0;
+		if (mine >= REPLY_PER_TARGET) {
+			irc->stats.dropped_out++;
+			log_debug("irc[%s]: %zu lines already wait for one person; dropping a reply",
+				  irc->network, mine);
+			return -1;
+		}
+	}
+	ircqueue_push(q, line, len, hold);
 	if (irc->connected && irc->cb.want_write)
 		irc->cb.want_write(irc->cb.ud);
+	return 0;
 }
 
 int irc_send_command(struct irc *irc, bool urgent, const char *command,
@@ -58,8 +82,14 @@ int irc_send_command(struct irc *irc, bool urgent, const char *command,
 	buf_clear(&irc->line);
 	if (ircmsg_build(&irc->line, NULL, 0, command, params, n_params) != 0)
 		return -1;
-	irc_queue_line(irc, urgent, irc->line.p, irc->line.len, NULL);
-	return 0;
+	return irc_queue_line(irc, urgent ? IRC_URGENT : IRC_POST, irc->line.p, irc->line.len, NULL);
+}
+
+int irc_quit(struct irc *irc, const char *reason)
+{
+	/* behind the posts already waiting (a wrap-up just made), ahead of replies */
+	const char *params[] = {reason};
+	return irc_send_command(irc, false, "QUIT", params, 1);
 }
 
 /* Queues an urgent protocol line built from a format (callers pass only
@@ -71,11 +101,11 @@ void irc_sendf(struct irc *irc, const char *fmt, ...)
 	buf_clear(&irc->line);
 	buf_vprintf(&irc->line, fmt, ap);
 	va_end(ap);
-	if (strpbrk(irc->line.p, "\r\n") || irc->line.len > 510) {
-		log_error("irc[%s]: refusing to send a malformed line", irc->network);
+	if (irc->line.len > 510) {
+		log_error("irc[%s]: refusing to send an over-long protocol line", irc->network);
 		return;
 	}
-	irc_queue_line(irc, true, irc->line.p, irc->line.len, NULL);
+	irc_queue_line(irc, IRC_URGENT, irc->line.p, irc->line.len, NULL);
 }
 
 static bool is_channel(const struct irc *irc, const char *target)
@@ -100,6 +130,7 @@ static bool chan_ready(void *ud, const char *hold)
 
 struct split_ctx {
 	struct irc *irc;
+	enum irc_class cls;
 	const char *command, *target, *hold;
 	int lines;
 };
@@ -111,8 +142,8 @@ static void send_chunk(void *ud, const char *s, size_t n)
 	buf_clear(l);
 	buf_printf(l, "%s %s :", x->command, x->target);
 	buf_add(l, s, n);
-	irc_queue_line(x->irc, false, l->p, l->len, x->hold);
-	x->lines++;
+	if (irc_queue_line(x->irc, x->cls, l->p, l->len, x->hold) == 0)
+		x->lines++;
 }
 
 /* Bytes of text that fit in one relayed line to target. */
@@ -126,19 +157,40 @@ static size_t text_budget(const struct irc *irc, const char *command, const char
 	return overhead < 510 - 32 ? 510 - overhead : 32;
 }
 
+/* Is c a control byte that may go out inside text: IRC formatting codes,
+ * and \001 for CTCP? */
+static bool sendable_control(unsigned char c)
+{
+	return c == 0x01 || c == 0x02 || c == 0x03 || c == 0x04 || c == 0x0f || c == 0x11 ||
+	       c == 0x16 || c == 0x1d || c == 0x1e || c == 0x1f;
+}
+
 static int send_text(struct irc *irc, const char *command, const char *target, const char *text)
 {
-	if (!target || !*target || strpbrk(target, " \r\n,") || *target == ':' || !text)
+	if (!target || !*target || *target == ':' || !text)
 		return -1;
-	char hold[256] = "";
-	if (is_channel(irc, target)) {
-		if (strlen(target) >= sizeof hold)
+	for (const char *p = target; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == ',' || *p == 0x7f)
 			return -1;
-		strcpy(hold, target);
-		ircmsg_casefold(hold, irc->cm);
+	char hold[256];
+	if (strlen(target) >= sizeof hold)
+		return -1;
+	strcpy(hold, target); /* the channel a post waits for, or the person a reply goes to */
+	ircmsg_casefold(hold, irc->cm);
+	/* CR and every other control byte but formatting end a line here, so
+	 * nothing in the text can reach the wire as a line of its own */
+	struct buf clean = BUF_INIT;
+	for (const char *p = text; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '\r')
+			buf_addc(&clean, '\n');
+		else if (c >= 0x20 || c == '\n' || sendable_control(c))
+			buf_addc(&clean, (char)c);
 	}
-	struct split_ctx x = {irc, command, target, *hold ? hold : NULL, 0};
-	ircmsg_split(text, text_budget(irc, command, target), send_chunk, &x);
+	struct split_ctx x = {irc, is_channel(irc, target) ? IRC_POST : IRC_REPLY, command, target,
+			      hold, 0};
+	ircmsg_split(buf_str(&clean), text_budget(irc, command, target), send_chunk, &x);
+	buf_free(&clean);
 	return x.lines;
 }
 
@@ -156,10 +208,16 @@ const char *irc_peek_line(struct irc *irc, size_t *len)
 {
 	if (!irc->connected)
 		return NULL;
-	struct ircqueue_line *l = irc->urgent.head;
-	irc->peeked_urgent = l != NULL;
-	if (!l && irc->registered)
-		l = ircqueue_first_ready(&irc->chat, chan_ready, irc);
+	struct ircqueue_line *l = irc->queues[IRC_URGENT].head;
+	irc->peeked_class = IRC_URGENT;
+	if (!l && irc->registered) {
+		irc->peeked_class = IRC_POST;
+		l = ircqueue_first_ready(&irc->queues[IRC_POST], chan_ready, irc);
+	}
+	if (!l && irc->registered) {
+		irc->peeked_class = IRC_REPLY;
+		l = irc->queues[IRC_REPLY].head;
+	}
 	irc->peeked = l;
 	if (!l)
 		return NULL;
@@ -201,14 +259,15 @@ void irc_pop_line(struct irc *irc, int64_t now_ms)
 		return;
 	irc->peeked = NULL;
 	irc->stats.lines_out++;
-	if (!irc->peeked_urgent && !(irc->caps & IRC_CAP_ECHO_MESSAGE))
+	if (irc->peeked_class != IRC_URGENT && !(irc->caps & IRC_CAP_ECHO_MESSAGE))
 		record_own_line(irc, l->text, l->len, now_ms);
-	ircqueue_remove(irc->peeked_urgent ? &irc->urgent : &irc->chat, l);
+	ircqueue_remove(&irc->queues[irc->peeked_class], l);
 }
 
 size_t irc_queued(const struct irc *irc)
 {
-	return irc->urgent.count + irc->chat.count;
+	return irc->queues[IRC_URGENT].count + irc->queues[IRC_POST].count +
+	       irc->queues[IRC_REPLY].count;
 }
 
 /* ---- lifecycle -------------------------------------------------------- */
@@ -243,7 +302,7 @@ void irc_disconnected(struct irc *irc)
 	irc->sasl_active = irc->ping_out = false;
 	irc->caps = 0;
 	irc->peeked = NULL;
-	ircqueue_clear(&irc->urgent);
+	ircqueue_clear(&irc->queues[IRC_URGENT]);
 	ircusers_clear(&irc->users);
 	for (size_t i = 0; i < irc->n_chans; i++) {
 		irc->chans[i].joined = false;
@@ -261,7 +320,8 @@ void irc_free(struct irc *irc)
 	if (!irc)
 		return;
 	irc_disconnected(irc);
-	ircqueue_clear(&irc->chat);
+	ircqueue_clear(&irc->queues[IRC_POST]);
+	ircqueue_clear(&irc->queues[IRC_REPLY]);
 	for (size_t i = 0; i < irc->n_chans; i++) {
 		free(irc->chans[i].name);
 		free(irc->chans[i].folded);
@@ -341,8 +401,10 @@ static void ctcp_reply(struct irc *irc, const char *to, const char *cmd, const c
 	char text[300];
 	if (strcasecmp(cmd, "VERSION") == 0)
 		snprintf(text, sizeof text, "\001VERSION rounds (chat moderator bot)\001");
-	else if (strcasecmp(cmd, "PING") == 0 && arg && strlen(arg) < 200)
-		snprintf(text, sizeof text, "\001PING %s\001", arg);
+	else if (strcasecmp(cmd, "PING") == 0 && arg && strlen(arg) <= 64 &&
+		 strspn(arg, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ .:-_") ==
+			 strlen(arg))
+		snprintf(text, sizeof text, "\001PING %s\001", arg); /* echoed: only tame bytes */
 	else
 		return;
 	send_text(irc, "NOTICE", to, text);
@@ -354,11 +416,13 @@ static void on_message(struct irc *irc, struct ircmsg *m, int64_t now, enum even
 		return; /* server notices during registration and the like */
 	const char *target = m->params[0];
 	char *text = (char *)m->params[1];
-	/* STATUSMSG ("@#chan") goes to the channel */
+	/* STATUSMSG ("@#chan"): the room's, but for its operators only */
+	const char *full = target;
 	while (*target && strchr(irc->prefix_chars, *target) && is_channel(irc, target + 1))
 		target++;
 	bool chan = is_channel(irc, target), self = is_self(irc, m->nick);
-	unsigned flags = (self ? EVENT_F_SELF : 0) | (chan ? 0 : EVENT_F_PRIVATE);
+	unsigned flags = (self ? EVENT_F_SELF : 0) | (chan ? 0 : EVENT_F_PRIVATE) |
+			 (target != full ? EVENT_F_STATUSMSG : 0);
 	if (irc_in_history_batch(irc, m))
 		flags |= EVENT_F_REPLAY;
 	size_t tlen = strlen(text);
@@ -637,6 +701,21 @@ bool irc_verbs_sorted(void)
 	return true;
 }
 
+/* Replaces the user@host of anything that looks like nick!user@host with
+ * "*@*": a log is no place for a participant's address. */
+static void mask_hosts(char *s)
+{
+	for (char *bang; (bang = strchr(s, '!'));) {
+		char *end = bang + 1 + strcspn(bang + 1, " ");
+		if (memchr(bang, '@', (size_t)(end - bang))) {
+			memmove(bang + 4, end, strlen(end) + 1);
+			memcpy(bang, "!*@*", 4);
+			end = bang + 4;
+		}
+		s = end;
+	}
+}
+
 void irc_handle_line(struct irc *irc, char *line, size_t len, int64_t now_ms)
 {
 	irc->stats.lines_in++;
@@ -646,9 +725,10 @@ void irc_handle_line(struct irc *irc, char *line, size_t len, int64_t now_ms)
 	if (e != IRCMSG_OK) {
 		irc->stats.malformed++;
 		char q[120];
+		log_quote(q, sizeof q, line, len);
+		mask_hosts(q);
 		log_warn("irc[%s]: dropped a malformed line (%s; %llu so far): %s", irc->network,
-			 ircmsg_strerror(e), (unsigned long long)irc->stats.malformed,
-			 log_quote(q, sizeof q, line, len));
+			 ircmsg_strerror(e), (unsigned long long)irc->stats.malformed, q);
 		return;
 	}
 	char upper[16];

@@ -60,6 +60,7 @@ struct irc_stats {
 	uint64_t lines_in;
 	uint64_t lines_out;
 	uint64_t malformed; /* lines that failed to parse: counted, logged, dropped */
+	uint64_t dropped_out; /* outgoing lines refused because a queue was full */
 	uint64_t events;
 	int64_t lag_ms;     /* last measured round trip, -1 if none yet */
 	unsigned registrations;
@@ -91,9 +92,13 @@ bool irc_tick(struct irc *irc, int64_t now_ms);
  * the target is invalid. */
 int irc_privmsg(struct irc *irc, const char *target, const char *text);
 int irc_notice(struct irc *irc, const char *target, const char *text);
-/* Sends a raw protocol line (validated); for QUIT and tests. */
+/* Sends a protocol line (validated): urgent ones go first, others after
+ * the posts already waiting. Returns 0 or -1. */
 int irc_send_command(struct irc *irc, bool urgent, const char *command,
 		     const char *const *params, size_t n_params);
+/* Leaves the network: QUIT goes after the posts already waiting (a wrap-up
+ * just made is sent first) and ahead of replies. */
+int irc_quit(struct irc *irc, const char *reason);
 
 bool irc_registered(const struct irc *irc);
 const char *irc_current_nick(const struct irc *irc);

@@ -24,6 +24,14 @@
 #define IRC_WHOX_TOKEN "742"
 #define IRC_MAX_BATCHES 16
 
+/* The outgoing queues, sent in this order. */
+enum irc_class {
+	IRC_URGENT, /* protocol lines (PONG, CAP, JOIN...): dropped on disconnect */
+	IRC_POST,   /* lines to channels (topics, announcements): held until the
+		     * channel is joined, kept across reconnects, never crowded out */
+	IRC_REPLY,  /* lines to people: after the posts, bounded per person */
+};
+
 struct irc_channel {
 	char *name;   /* as configured */
 	char *folded;
@@ -61,10 +69,9 @@ struct irc {
 	struct irc_batch batches[IRC_MAX_BATCHES];
 	struct ircusers users;
 
-	struct ircqueue urgent; /* protocol lines: dropped on disconnect */
-	struct ircqueue chat;   /* PRIVMSG/NOTICE: kept across reconnects */
+	struct ircqueue queues[3]; /* by enum irc_class */
 	struct ircqueue_line *peeked;
-	bool peeked_urgent;
+	enum irc_class peeked_class;
 
 	struct irc_stats stats;
 	struct buf text, line;
@@ -74,8 +81,11 @@ struct irc {
 
 /* Replaces *dst with a copy of src (NULL allowed), freeing the old one. */
 void irc_set_str(char **dst, const char *src);
-/* Queues a built line. hold: folded channel a chat line waits for. */
-void irc_queue_line(struct irc *irc, bool urgent, const char *line, size_t len, const char *hold);
+/* Queues a built line in a class. hold: folded channel a post waits for.
+ * A line with CR, LF or NUL in it is refused (logged): nothing can ever
+ * smuggle a second command onto the wire. Returns 0 or -1. */
+int irc_queue_line(struct irc *irc, enum irc_class cls, const char *line, size_t len,
+		   const char *hold);
 /* Queues an urgent protocol line built from a format (callers pass only
  * validated pieces: nicks and channels from config or from the server). */
 void irc_sendf(struct irc *irc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

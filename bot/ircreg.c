@@ -209,7 +209,7 @@ static void sasl_send_credentials(struct irc *irc)
 		buf_clear(&irc->line);
 		buf_adds(&irc->line, "AUTHENTICATE ");
 		buf_add(&irc->line, enc.p + off, chunk);
-		irc_queue_line(irc, true, irc->line.p, irc->line.len, NULL);
+		irc_queue_line(irc, IRC_URGENT, irc->line.p, irc->line.len, NULL);
 		off += chunk;
 		if (chunk == 400 && off == enc.len)
 			irc_sendf(irc, "AUTHENTICATE +");

@@ -504,6 +504,65 @@ static void test_invalid_targets_refused(void **state)
 	destroy(f);
 }
 
+static void test_no_second_command_ever(void **state)
+{
+	struct fixture *f = make("rounds", 60000);
+	register_full(f, 1);
+	drain(f);
+	int start = f->n_sent;
+	/* a lone CR, and other control bytes, never reach the wire inside a line */
+	assert_int_equal(irc_privmsg(f->irc, "bob", "hello\rQUIT :x\x07\x1b[31m"), 2);
+	/* a CTCP PING whose argument carries a CR is not echoed at all */
+	feed(f, ":mallory!m@h PRIVMSG rounds :\001PING x\rPRIVMSG NickServ :DROP rounds\001");
+	feed(f, ":mallory!m@h PRIVMSG rounds :\001PING 1795300000 123\001");
+	drain(f);
+	for (int i = start; i < f->n_sent; i++) {
+		assert_null(strchr(f->sent[i], '\r'));
+		assert_null(strchr(f->sent[i], '\n'));
+		assert_null(strchr(f->sent[i], '\x07'));
+		assert_null(strstr(f->sent[i], "NickServ"));
+	}
+	assert_string_equal(f->sent[start], "PRIVMSG bob :hello");
+	assert_string_equal(f->sent[start + 1], "PRIVMSG bob :QUIT :x[31m");
+	assert_string_equal(f->sent[start + 2], "NOTICE mallory :\001PING 1795300000 123\001");
+	assert_int_equal(f->n_sent, start + 3);
+	destroy(f);
+}
+
+static void test_replies_never_crowd_out_posts(void **state)
+{
+	struct fixture *f = make("rounds", 60000);
+	register_full(f, 1);
+	drain(f);
+	/* someone asks for the agenda again and again: replies pile up */
+	for (int i = 0; i < 100; i++)
+		irc_notice(f->irc, "spammer", "T1 (10 min): a long agenda line");
+	irc_notice(f->irc, "bob", "your time answer");
+	irc_privmsg(f->irc, "#HCSM", "T2: the next topic");
+	/* the post goes first; one person gets at most 40 waiting lines */
+	size_t len;
+	assert_string_equal(irc_peek_line(f->irc, &len), "PRIVMSG #HCSM :T2: the next topic");
+	int start = f->n_sent;
+	drain(f);
+	int to_spammer = 0, to_bob = 0;
+	for (int i = start; i < f->n_sent; i++) {
+		to_spammer += strncmp(f->sent[i], "NOTICE spammer ", 15) == 0;
+		to_bob += strncmp(f->sent[i], "NOTICE bob ", 11) == 0;
+	}
+	assert_int_equal(to_spammer, 40);
+	assert_int_equal(to_bob, 1);
+	assert_int_equal(irc_stats(f->irc)->dropped_out, 60);
+	/* QUIT waits behind posts already queued, and goes before replies */
+	irc_notice(f->irc, "bob", "late reply");
+	irc_privmsg(f->irc, "#HCSM", "That's a wrap");
+	irc_quit(f->irc, "bye");
+	start = f->n_sent;
+	drain(f);
+	assert_string_equal(f->sent[start], "PRIVMSG #HCSM :That's a wrap");
+	assert_string_equal(f->sent[start + 1], "QUIT bye");
+	destroy(f);
+}
+
 int main(void)
 {
 	log_set_level(LOG_ERROR);
@@ -523,6 +582,8 @@ int main(void)
 		cmocka_unit_test(test_history_batch_is_replay),
 		cmocka_unit_test(test_malformed_lines_counted),
 		cmocka_unit_test(test_invalid_targets_refused),
+		cmocka_unit_test(test_no_second_command_ever),
+		cmocka_unit_test(test_replies_never_crowd_out_posts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,7 +16,7 @@
 
 #define INDEX_DELAY_MS 200  /* let a burst settle before indexing it */
 #define INDEX_BATCH 20000
-#define SHUTDOWN_GRACE_MS 3000
+#define SHUTDOWN_GRACE_MS 10000 /* posts still queued (a wrap-up) go out paced */
 
 struct bot;
 
@@ -56,15 +56,12 @@ struct bot {
 	struct buf arena, key, scratch;
 	lws_sorted_usec_list_t sul_index;
 	bool index_scheduled;
+	/* transcripts to write (again), one per loop turn: ended chats, and the
+	 * chats of someone who just opted out */
+	int64_t *exports;
+	size_t n_exports, cap_exports;
+	lws_sorted_usec_list_t sul_export;
 };
-
-static struct lws_context *wake_ctx;
-
-void bot_wake(void)
-{
-	if (wake_ctx)
-		lws_cancel_service(wake_ctx);
-}
 
 /* ---- chats: session hooks ------------------------------------------------ */
 
@@ -95,8 +92,9 @@ static void round_started(void *ud, const struct session_round *r)
 	struct bot_chat *c = ud;
 	log_info("chat %s: T%d started%s", c->cfg->name, r->number, r->posted_by_host ? " (posted by a host)" : "");
 	if (c->chat_id)
-		store_round_start(c->bot->store, c->chat_id, r->number, r->topic, r->planned_minutes,
-				  r->started_ms, r->posted_by_host);
+		store_round_start(c->bot->store, c->chat_id, c->net->cfg->name, r->number, r->topic,
+				  r->agenda_topic, r->planned_minutes, r->started_ms,
+				  r->posted_by_host ? r->poster_key : NULL);
 }
 
 static void round_ended(void *ud, const struct session_round *r)
@@ -104,6 +102,36 @@ static void round_ended(void *ud, const struct session_round *r)
 	struct bot_chat *c = ud;
 	if (c->chat_id)
 		store_round_end(c->bot->store, c->chat_id, r->number, r->ended_ms);
+}
+
+static void export_timer(lws_sorted_usec_list_t *sul);
+
+/* Queues a chat's transcript to be written on a later loop turn. */
+static void export_soon(struct bot *b, int64_t chat_id)
+{
+	for (size_t i = 0; i < b->n_exports; i++)
+		if (b->exports[i] == chat_id)
+			return;
+	b->exports = mem_grow(b->exports, &b->cap_exports, b->n_exports + 1, sizeof *b->exports);
+	b->exports[b->n_exports++] = chat_id;
+	lws_sul_schedule(b->ctx, 0, &b->sul_export, export_timer, 1);
+}
+
+static void export_timer(lws_sorted_usec_list_t *sul)
+{
+	struct bot *b = lws_container_of(sul, struct bot, sul_export);
+	if (!b->n_exports)
+		return;
+	int64_t id = b->exports[0];
+	memmove(b->exports, b->exports + 1, --b->n_exports * sizeof *b->exports);
+	struct buf err = BUF_INIT;
+	if (export_chat(store_db(b->store), id, b->cfg->output_dir, &err) != 0)
+		log_error("chat %lld: could not write the transcript: %s", (long long)id, err.p);
+	else
+		log_info("chat %lld: transcript written", (long long)id);
+	buf_free(&err);
+	if (b->n_exports)
+		lws_sul_schedule(b->ctx, 0, &b->sul_export, export_timer, 1);
 }
 
 static const char *chat_ended(void *ud, int64_t now, const char *reason)
@@ -115,19 +143,21 @@ static const char *chat_ended(void *ud, int64_t now, const char *reason)
 	int64_t id = c->chat_id;
 	store_chat_close(st, id, now, reason, session_message_count(c->session),
 			 session_participant_count(c->session));
-	store_commit(st);
 	c->chat_id = 0;
 	buf_clear(&c->location);
 	struct buf err = BUF_INIT;
-	if (export_chat(store_db(st), id, c->bot->cfg->output_dir, c->bot->cfg->base_url, &c->location,
-			&err) != 0) {
-		log_error("chat %s: could not write the transcript: %s", c->cfg->name, err.p);
+	if (export_location(store_db(st), id, c->bot->cfg->output_dir, c->bot->cfg->base_url,
+			    &c->location, &err) != 0) {
+		log_error("chat %s: %s", c->cfg->name, err.p);
 		buf_free(&err);
 		return NULL;
 	}
 	buf_free(&err);
 	store_set_transcript(st, id, c->location.p);
 	store_commit(st);
+	/* written on the next loop turn: the wrap-up goes out first, and the
+	 * loop is not held up by rendering */
+	export_soon(c->bot, id);
 	log_info("chat %s: ended (%s); transcript at %s", c->cfg->name, reason, c->location.p);
 	return c->location.p;
 }
@@ -277,7 +307,12 @@ static void on_event(void *ud, struct link *l, const struct event *in)
 	int round = -1;
 	if (chat && chat->chat_id && session_phase(chat->session) != SESSION_IDLE) {
 		chat_id = chat->chat_id;
-		if (is_text) {
+		if (is_text && (ev.flags & EVENT_F_REPLAY) && !(ev.flags & EVENT_F_LOCAL_TIME)) {
+			/* history replayed after a rejoin: placed by when it was said */
+			round = session_classify_at(chat->session, ev.text, moderator, ev.ts_ms);
+			if (round < 0)
+				chat_id = 0; /* said before this chat opened */
+		} else if (is_text) {
 			round = session_classify(chat->session, ev.text, moderator);
 			if (ev.reply_to && !session_answer_number(chat->session, ev.text)) {
 				int parent = store_round_of_msgid(b->store, ev.network, ev.room, ev.reply_to);
@@ -333,11 +368,29 @@ static void cmd_audit(void *ud, const char *text)
 	store_add_event(r->b->store, &ev, r->key, r->chat ? r->chat->chat_id : 0, -1, NULL);
 }
 
-static void cmd_optout(void *ud, bool out)
+static bool cmd_optout(void *ud, bool out, struct buf *why)
 {
 	struct reply_ctx *r = ud;
+	if (!out && strncmp(r->key, "n:", 2) == 0) {
+		/* anyone can take a nickname: an opt-out made by nickname is kept */
+		buf_adds(why, "Your opt-out was made by nickname, and anyone could take that nickname, so "
+			      "it cannot be undone by nickname. Log in to your account and ask a host.");
+		return false;
+	}
 	log_info("network %s: %s opted %s", r->net->cfg->name, r->key, out ? "out" : "back in");
-	store_set_optout(r->b->store, r->net->cfg->name, r->key, out, clock_wall_ms());
+	if (store_set_optout(r->b->store, r->net->cfg->name, r->key, out, clock_wall_ms()) != 0) {
+		buf_adds(why, "Sorry, that could not be recorded just now; please try again in a minute.");
+		return false;
+	}
+	/* "every published transcript": the ones already out are written again */
+	int64_t *ids;
+	size_t n;
+	if (store_chats_of(r->b->store, r->net->cfg->name, r->key, &ids, &n) == 0) {
+		for (size_t i = 0; i < n; i++)
+			export_soon(r->b, ids[i]);
+		free(ids);
+	}
+	return true;
 }
 
 static void act(struct bot *b, const struct pending *p)
@@ -351,16 +404,17 @@ static void act(struct bot *b, const struct pending *p)
 		return;
 	}
 	struct reply_ctx r = {b, p->net, p->chat, nick, key};
-	if (!p->chat) {
+	char name[32];
+	const char *args = "";
+	const char *prefix = p->chat ? p->chat->cfg->prefix : "!";
+	command_parse(prefix, text, name, sizeof name, &args);
+	if (!p->chat && command_needs_chat(name)) {
 		irc_notice(link_irc(p->net->link), nick,
 			   "Which chat do you mean? Please use the command in the chat's channel.");
 		return;
 	}
-	char name[32];
-	const char *args = "";
-	command_parse(p->chat->cfg->prefix, text, name, sizeof name, &args);
 	struct command_context ctx = {
-		.session = p->chat->session, .now = now, .prefix = p->chat->cfg->prefix,
+		.session = p->chat ? p->chat->session : NULL, .now = now, .prefix = prefix,
 		.nick = nick, .account = arena_get(b, p->account), .moderator = p->moderator,
 		.impersonation = p->impersonation, .args = args, .ud = &r,
 		.reply = cmd_reply, .audit = cmd_audit, .optout = cmd_optout,
@@ -421,10 +475,20 @@ static void teardown(struct bot *b)
 	if (b->nets)
 		for (size_t i = 0; i < b->cfg->n_networks; i++)
 			link_free(b->nets[i].link);
-	if (b->ctx)
+	if (b->ctx) {
 		lws_sul_cancel(&b->sul_index);
+		lws_sul_cancel(&b->sul_export);
+	}
+	/* transcripts still to write (a chat that ended just before): now */
+	while (b->store && b->n_exports) {
+		struct buf err = BUF_INIT;
+		int64_t id = b->exports[--b->n_exports];
+		if (export_chat(store_db(b->store), id, b->cfg->output_dir, &err) != 0)
+			log_error("chat %lld: could not write the transcript: %s", (long long)id, err.p);
+		buf_free(&err);
+	}
+	free(b->exports);
 	store_close(b->store);
-	wake_ctx = NULL;
 	if (b->ctx)
 		lws_context_destroy(b->ctx);
 	free(b->chats);
@@ -447,7 +511,9 @@ int bot_run(const struct config *cfg, volatile sig_atomic_t *stop)
 	lws_set_log_level(LLL_ERR | LLL_WARN, lws_log);
 	struct lws_context_creation_info info;
 	memset(&info, 0, sizeof info);
-	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+	/* JUST_USE_RAW_ORIGIN: send the configured Origin as it is (without it
+	 * libwebsockets 4.1 prefixes "http://" to it) */
+	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_JUST_USE_RAW_ORIGIN;
 	for (size_t i = 0; i < cfg->n_networks; i++)
 		if (cfg->networks[i].websocket && cfg->networks[i].tls)
 			info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
@@ -460,7 +526,6 @@ int bot_run(const struct config *cfg, volatile sig_atomic_t *stop)
 		log_error("cannot create the libwebsockets context");
 		goto fail;
 	}
-	wake_ctx = b.ctx;
 
 	b.nets = mem_calloc(cfg->n_networks, sizeof *b.nets);
 	b.chats = mem_calloc(cfg->n_chats, sizeof *b.chats);
@@ -512,10 +577,14 @@ int bot_run(const struct config *cfg, volatile sig_atomic_t *stop)
 		lws_service(b.ctx, 0);
 	}
 	for (size_t i = 0; i < cfg->n_networks; i++) {
-		const struct irc_stats *is = irc_stats(link_irc(b.nets[i].link));
-		log_info("network %s: %llu lines in, %llu out, %llu malformed and dropped",
+		struct irc *irc = link_irc(b.nets[i].link);
+		const struct irc_stats *is = irc_stats(irc);
+		log_info("network %s: %llu lines in, %llu out; dropped: %llu malformed, %llu too long, "
+			 "%llu outgoing refused by a full queue, %zu still queued",
 			 cfg->networks[i].name, (unsigned long long)is->lines_in,
-			 (unsigned long long)is->lines_out, (unsigned long long)is->malformed);
+			 (unsigned long long)is->lines_out, (unsigned long long)is->malformed,
+			 link_stats(b.nets[i].link)->overlong, (unsigned long long)is->dropped_out,
+			 irc_queued(irc));
 	}
 	const struct store_stats *ss = store_stats(b.store);
 	log_info("store: %llu events stored in %llu transactions, %llu duplicates skipped, %llu errors",

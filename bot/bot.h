@@ -12,7 +12,5 @@
 /* Runs until *stop becomes non-zero (set by a signal handler), then
  * leaves politely and returns 0; -1 if it could not start (reason logged). */
 int bot_run(const struct config *cfg, volatile sig_atomic_t *stop);
-/* Wakes the event loop from a signal handler. */
-void bot_wake(void);
 
 #endif

@@ -62,10 +62,11 @@ static struct config *load_config(const char *path)
 
 static volatile sig_atomic_t stop_flag;
 
+/* Only sets the flag: poll() returns with EINTR (no SA_RESTART) and the
+ * loop, which also wakes every second, sees it. */
 static void on_signal(int sig)
 {
 	stop_flag = sig;
-	bot_wake();
 }
 
 static int cmd_run(int argc, char **argv)
@@ -125,20 +126,26 @@ static int cmd_check_config(int argc, char **argv)
 	return 0;
 }
 
-/* Opens the store named by -c FILE or --store DB. */
-static struct store *open_store(const char *config_path, const char *store_path)
+/* Opens the store named by -c FILE or --store DB, read only: safe while
+ * the bot runs, and a mistyped path is an error, not a new empty store.
+ * Sets *status to the exit status on failure (2: bad config, 1: store). */
+static struct store *open_store(const char *config_path, const char *store_path, int *status)
 {
 	struct config *cfg = NULL;
 	if (config_path) {
 		cfg = load_config(config_path);
-		if (!cfg)
+		if (!cfg) {
+			*status = 2;
 			return NULL;
+		}
 		store_path = cfg->store_path;
 	}
 	struct store *st = NULL;
 	struct buf err = BUF_INIT;
-	if (store_open(store_path, &st, &err) != 0)
+	if (store_open_readonly(store_path, &st, &err) != 0) {
 		fprintf(stderr, "rounds: %s\n", err.p);
+		*status = 1;
+	}
 	buf_free(&err);
 	config_free(cfg);
 	return st;
@@ -162,9 +169,10 @@ static int cmd_chats(int argc, char **argv)
 	if (!!config_path == !!store_path || optind != argc)
 		return usage_error("chats needs -c FILE or --store DB");
 	store_global_init();
-	struct store *st = open_store(config_path, store_path);
+	int status = 0;
+	struct store *st = open_store(config_path, store_path, &status);
 	if (!st)
-		return 1;
+		return status;
 	sqlite3_stmt *q;
 	sqlite3_prepare_v2(store_db(st),
 			   "SELECT c.id, c.name, r.network, r.name, c.title, c.started_ms, c.ended_ms,"
@@ -220,9 +228,10 @@ static int cmd_export(int argc, char **argv)
 	if (fmt < 0)
 		return usage_error("export: --format wants md or json, got '%s'", format);
 	store_global_init();
-	struct store *st = open_store(config_path, store_path);
+	int status = 0;
+	struct store *st = open_store(config_path, store_path, &status);
 	if (!st)
-		return 1;
+		return status;
 	struct buf out = BUF_INIT, err = BUF_INIT;
 	int rc = 0;
 	if (export_render(store_db(st), id, (enum export_format)fmt, &out, &err) != 0) {

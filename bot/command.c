@@ -22,11 +22,12 @@ static void reply(struct command_context *ctx, const char *text)
 		ctx->reply(ctx->ud, text);
 }
 
-/* Moderator commands answer only when refused; success is announced by the
- * session in the room. */
+/* Moderator commands answer the moderator when refused, or when the
+ * session confirms privately; other successes are announced in the room. */
 static void done(struct command_context *ctx, int rc, struct buf *why)
 {
-	if (rc != 0 && why->len)
+	(void)rc;
+	if (why->len)
 		reply(ctx, why->p);
 	buf_free(why);
 }
@@ -115,8 +116,13 @@ static void cmd_time(struct command_context *ctx)
 
 static void cmd_optout(struct command_context *ctx)
 {
-	if (ctx->optout)
-		ctx->optout(ctx->ud, true);
+	struct buf why = BUF_INIT;
+	if (ctx->optout && !ctx->optout(ctx->ud, true, &why)) {
+		reply(ctx, buf_str(&why));
+		buf_free(&why);
+		return;
+	}
+	buf_free(&why);
 	struct buf out = BUF_INIT;
 	buf_printf(&out, "Done: your messages will be left out of every published transcript%s. "
 			 "Say %soptin to undo.",
@@ -128,9 +134,12 @@ static void cmd_optout(struct command_context *ctx)
 
 static void cmd_optin(struct command_context *ctx)
 {
-	if (ctx->optout)
-		ctx->optout(ctx->ud, false);
-	reply(ctx, "Done: your messages will appear in published transcripts again.");
+	struct buf why = BUF_INIT;
+	if (ctx->optout && !ctx->optout(ctx->ud, false, &why))
+		reply(ctx, buf_str(&why));
+	else
+		reply(ctx, "Done: your messages will appear in published transcripts again.");
+	buf_free(&why);
 }
 
 /* Sorted by name: looked up with bsearch. */
@@ -198,6 +207,11 @@ bool command_parse(const char *prefix, const char *text, char *name, size_t name
 bool command_exists(const char *name)
 {
 	return find(name) != NULL;
+}
+
+bool command_needs_chat(const char *name)
+{
+	return strcmp(name, "optout") != 0 && strcmp(name, "optin") != 0 && strcmp(name, "help") != 0;
 }
 
 bool command_dispatch(struct command_context *ctx, const char *name)

@@ -16,7 +16,7 @@
 enum command_role { COMMAND_ANYONE, COMMAND_MODERATOR };
 
 struct command_context {
-	struct session *session;
+	struct session *session; /* NULL only for commands that need no chat */
 	int64_t now;
 	const char *prefix;   /* the chat's command prefix, for help texts */
 	const char *nick;     /* who typed it */
@@ -29,8 +29,9 @@ struct command_context {
 	void (*reply)(void *ud, const char *text);
 	/* Something for the audit log (refusals): stored and logged. */
 	void (*audit)(void *ud, const char *text);
-	/* The sender opts out of (true) or back into (false) the transcripts. */
-	void (*optout)(void *ud, bool out);
+	/* The sender opts out of (true) or back into (false) the transcripts.
+	 * Returns false, with the reason in why, when that is refused. */
+	bool (*optout)(void *ud, bool out, struct buf *why);
 };
 
 /* If text is "<prefix>name args", copies the lowercased name into name
@@ -39,6 +40,9 @@ bool command_parse(const char *prefix, const char *text, char *name, size_t name
 		   const char **args);
 /* Is name a built-in command? */
 bool command_exists(const char *name);
+/* Does it need to know which chat it is about? (optout, optin and help do
+ * not: they work in a private message on any network.) */
+bool command_needs_chat(const char *name);
 /* Runs a built-in command with its role check. Returns false if name is
  * not one (the caller may offer it to plugins). */
 bool command_dispatch(struct command_context *ctx, const char *name);

@@ -29,9 +29,9 @@ enum {
 	"This chat is for general discussion only and is not medical advice. Please do not " \
 	"share personal health details or patient information."
 
-static const struct cc_range minutes_pos = {0, 1440, true};
-static const struct cc_range minutes_any = {0, 1440, false};
-static const struct cc_range seconds_pos = {0, 86400, true};
+static const struct config_check_range minutes_pos = {0, 1440, true};
+static const struct config_check_range minutes_any = {0, 1440, false};
+static const struct config_check_range seconds_pos = {0, 86400, true};
 
 /* ---- networks ------------------------------------------------------------ */
 
@@ -45,10 +45,10 @@ static const char *const pace_keys[] = {"burst", "per_second"};
 static const char *const reconnect_keys[] = {"max_seconds", "min_seconds"};
 
 /* password_env: the variable must be set and non-empty now. */
-static void sasl_from_env(struct cc_ctx *c, json_t *sasl, struct config_network *net)
+static void sasl_from_env(struct config_check_ctx *c, json_t *sasl, struct config_network *net)
 {
 	char *name = NULL;
-	if (cc_get_text(c, sasl, "password_env", &cc_rule_env, &name) <= 0)
+	if (config_check_get_text(c, sasl, "password_env", &config_check_rule_env, &name) <= 0)
 		return;
 	const char *pw = getenv(name);
 	if (pw && *pw) {
@@ -57,30 +57,30 @@ static void sasl_from_env(struct cc_ctx *c, json_t *sasl, struct config_network 
 		net->sasl_password = mem_strdup(pw);
 		net->sasl_password_source = buf_steal(&src);
 	} else {
-		size_t m = cc_key_push(c, "password_env");
-		cc_report(c, "expected a set, non-empty environment variable, got \"%s\" (which is %s)",
+		size_t m = config_check_key_push(c, "password_env");
+		config_check_report(c, "expected a set, non-empty environment variable, got \"%s\" (which is %s)",
 			  name, pw ? "empty" : "not set");
-		cc_key_pop(c, m);
+		config_check_key_pop(c, m);
 	}
 	free(name);
 }
 
 /* password_file: its first line, now; a file others can read still loads,
  * with a warning, so that fixing the mode is not a restart away. */
-static void sasl_from_file(struct cc_ctx *c, const char *dir, json_t *sasl,
+static void sasl_from_file(struct config_check_ctx *c, const char *dir, json_t *sasl,
 			   struct config_network *net)
 {
 	char *abs = NULL;
-	if (cc_get_path(c, dir, sasl, "password_file", false, &abs) <= 0)
+	if (config_check_get_path(c, dir, sasl, "password_file", false, &abs) <= 0)
 		return;
 	const char *why = NULL;
 	mode_t mode = 0;
-	char *pw = cc_read_password_file(abs, &mode, &why);
+	char *pw = config_check_read_password_file(abs, &mode, &why);
 	if (!pw) {
-		size_t m = cc_key_push(c, "password_file");
-		cc_report_file(c, "a readable file whose first line is the password",
+		size_t m = config_check_key_push(c, "password_file");
+		config_check_report_file(c, "a readable file whose first line is the password",
 			       json_string_value(json_object_get(sasl, "password_file")), abs, why);
-		cc_key_pop(c, m);
+		config_check_key_pop(c, m);
 		free(abs);
 		return;
 	}
@@ -97,53 +97,53 @@ static void sasl_from_file(struct cc_ctx *c, const char *dir, json_t *sasl,
 	free(abs);
 }
 
-static void parse_sasl(struct cc_ctx *c, const char *dir, json_t *obj, struct config_network *net)
+static void parse_sasl(struct config_check_ctx *c, const char *dir, json_t *obj, struct config_network *net)
 {
-	json_t *sasl = cc_get_object(c, obj, "sasl",
+	json_t *sasl = config_check_get_object(c, obj, "sasl",
 				     "an object with \"account\" and \"password_env\" or \"password_file\"");
 	if (!sasl)
 		return;
-	size_t mark = cc_key_push(c, "sasl");
-	cc_check_keys(c, sasl, sasl_keys, CC_N_KEYS(sasl_keys), "");
+	size_t mark = config_check_key_push(c, "sasl");
+	config_check_check_keys(c, sasl, sasl_keys, CONFIG_CHECK_N_KEYS(sasl_keys), "");
 	if (!json_object_get(sasl, "account"))
-		cc_missing(c, "account", "the services account to log in as");
-	cc_get_text(c, sasl, "account", &cc_rule_account, &net->sasl_account);
+		config_check_missing(c, "account", "the services account to log in as");
+	config_check_get_text(c, sasl, "account", &config_check_rule_account, &net->sasl_account);
 	bool env = json_object_get(sasl, "password_env") != NULL;
 	bool file = json_object_get(sasl, "password_file") != NULL;
 	if (env && file)
-		cc_report(c, "expected exactly one of \"password_env\" or \"password_file\", got both");
+		config_check_report(c, "expected exactly one of \"password_env\" or \"password_file\", got both");
 	else if (env)
 		sasl_from_env(c, sasl, net);
 	else if (file)
 		sasl_from_file(c, dir, sasl, net);
 	else if (!json_object_get(sasl, "password")) /* that one has its own message */
-		cc_report(c, "expected exactly one of \"password_env\" (an environment variable "
+		config_check_report(c, "expected exactly one of \"password_env\" (an environment variable "
 			  "holding the password) or \"password_file\" (a file whose first line is "
 			  "the password), got neither");
-	cc_key_pop(c, mark);
+	config_check_key_pop(c, mark);
 }
 
-static void parse_websocket(struct cc_ctx *c, json_t *obj, struct config_network *net)
+static void parse_websocket(struct config_check_ctx *c, json_t *obj, struct config_network *net)
 {
 	json_t *ws = json_object_get(obj, "websocket");
 	if (!ws)
 		return;
-	size_t mark = cc_key_push(c, "websocket");
+	size_t mark = config_check_key_push(c, "websocket");
 	if (json_is_boolean(ws)) {
 		net->websocket = json_is_true(ws);
 	} else if (json_is_object(ws)) {
 		net->websocket = true;
-		CC_CHECK_KEYS(c, ws, ws_keys);
-		cc_get_text(c, ws, "path", &cc_rule_ws_path, &net->ws_path);
-		cc_get_text(c, ws, "origin", &cc_rule_origin, &net->ws_origin);
-		cc_get_text_array(c, ws, "subprotocols",
-				  "an array of one or more WebSocket subprotocol names", &cc_rule_subprotocol,
+		CONFIG_CHECK_CHECK_KEYS(c, ws, ws_keys);
+		config_check_get_text(c, ws, "path", &config_check_rule_ws_path, &net->ws_path);
+		config_check_get_text(c, ws, "origin", &config_check_rule_origin, &net->ws_origin);
+		config_check_get_text_array(c, ws, "subprotocols",
+				  "an array of one or more WebSocket subprotocol names", &config_check_rule_subprotocol,
 				  1, &net->ws_subprotocols, &net->n_ws_subprotocols);
 	} else {
-		cc_expected(c, ws, "true, false or an object with \"path\", \"origin\" and "
+		config_check_expected(c, ws, "true, false or an object with \"path\", \"origin\" and "
 				   "\"subprotocols\"");
 	}
-	cc_key_pop(c, mark);
+	config_check_key_pop(c, mark);
 }
 
 static void network_defaults(struct config_network *net)
@@ -173,7 +173,7 @@ static void network_defaults(struct config_network *net)
 	}
 }
 
-static void parse_network(struct cc_ctx *c, const char *dir, json_t *obj,
+static void parse_network(struct config_check_ctx *c, const char *dir, json_t *obj,
 			  struct config_network *net)
 {
 	net->type = CONFIG_NET_IRC;
@@ -185,77 +185,77 @@ static void parse_network(struct cc_ctx *c, const char *dir, json_t *obj,
 	net->reconnect_max_seconds = 300;
 	net->ping_seconds = 60;
 	if (!json_is_object(obj)) {
-		cc_expected(c, obj, "an object with at least \"host\" and \"nick\"");
+		config_check_expected(c, obj, "an object with at least \"host\" and \"nick\"");
 		return;
 	}
-	cc_check_keys(c, obj, network_keys, CC_N_KEYS(network_keys), " under \"sasl\"");
+	config_check_check_keys(c, obj, network_keys, CONFIG_CHECK_N_KEYS(network_keys), " under \"sasl\"");
 	json_t *type = json_object_get(obj, "type");
 	if (type && !(json_is_string(type) && strcmp(json_string_value(type), "irc") == 0)) {
-		size_t mark = cc_key_push(c, "type");
-		cc_expected(c, type, "\"irc\" (the only network type for now)");
-		cc_key_pop(c, mark);
+		size_t mark = config_check_key_push(c, "type");
+		config_check_expected(c, type, "\"irc\" (the only network type for now)");
+		config_check_key_pop(c, mark);
 	}
 	if (!json_object_get(obj, "host"))
-		cc_missing(c, "host", "a hostname or IP address");
+		config_check_missing(c, "host", "a hostname or IP address");
 	if (!json_object_get(obj, "nick"))
-		cc_missing(c, "nick", "the bot's IRC nick");
-	cc_get_text(c, obj, "host", &cc_rule_host, &net->host);
-	cc_get_bool(c, obj, "tls", &net->tls);
-	cc_get_int(c, obj, "port", 1, 65535, &net->port);
-	if (cc_get_bool(c, obj, "tls_verify", &net->tls_verify) > 0 && !net->tls &&
+		config_check_missing(c, "nick", "the bot's IRC nick");
+	config_check_get_text(c, obj, "host", &config_check_rule_host, &net->host);
+	config_check_get_bool(c, obj, "tls", &net->tls);
+	config_check_get_int(c, obj, "port", 1, 65535, &net->port);
+	if (config_check_get_bool(c, obj, "tls_verify", &net->tls_verify) > 0 && !net->tls &&
 	    net->tls_verify) {
-		size_t mark = cc_key_push(c, "tls_verify");
-		cc_report(c, "only meaningful with \"tls\": true "
+		size_t mark = config_check_key_push(c, "tls_verify");
+		config_check_report(c, "only meaningful with \"tls\": true "
 			     "(this network has \"tls\": false)");
-		cc_key_pop(c, mark);
+		config_check_key_pop(c, mark);
 	}
-	if (cc_get_path(c, dir, obj, "ca_file", true, &net->ca_file) > 0 && !net->tls) {
-		size_t mark = cc_key_push(c, "ca_file");
-		cc_report(c, "only meaningful with \"tls\": true "
+	if (config_check_get_path(c, dir, obj, "ca_file", true, &net->ca_file) > 0 && !net->tls) {
+		size_t mark = config_check_key_push(c, "ca_file");
+		config_check_report(c, "only meaningful with \"tls\": true "
 			     "(this network has \"tls\": false)");
-		cc_key_pop(c, mark);
+		config_check_key_pop(c, mark);
 	}
 	parse_websocket(c, obj, net);
-	cc_get_text(c, obj, "nick", &cc_rule_nick, &net->nick);
-	cc_get_text(c, obj, "username", &cc_rule_username, &net->username);
-	cc_get_text(c, obj, "realname", &cc_rule_realname, &net->realname);
+	config_check_get_text(c, obj, "nick", &config_check_rule_nick, &net->nick);
+	config_check_get_text(c, obj, "username", &config_check_rule_username, &net->username);
+	config_check_get_text(c, obj, "realname", &config_check_rule_realname, &net->realname);
 	parse_sasl(c, dir, obj, net);
 
-	json_t *pace = cc_get_object(c, obj, "pace", "an object with \"burst\" and \"per_second\"");
+	json_t *pace = config_check_get_object(c, obj, "pace", "an object with \"burst\" and \"per_second\"");
 	if (pace) {
-		size_t mark = cc_key_push(c, "pace");
-		CC_CHECK_KEYS(c, pace, pace_keys);
-		cc_get_int(c, pace, "burst", 1, 100, &net->pace_burst);
-		cc_get_number(c, pace, "per_second", &(struct cc_range){0, 100, true},
+		size_t mark = config_check_key_push(c, "pace");
+		CONFIG_CHECK_CHECK_KEYS(c, pace, pace_keys);
+		config_check_get_int(c, pace, "burst", 1, 100, &net->pace_burst);
+		config_check_get_number(c, pace, "per_second", &(struct config_check_range){0, 100, true},
 			      &net->pace_per_second);
-		cc_key_pop(c, mark);
+		config_check_key_pop(c, mark);
 	}
-	json_t *rc = cc_get_object(c, obj, "reconnect",
+	json_t *rc = config_check_get_object(c, obj, "reconnect",
 				   "an object with \"min_seconds\" and \"max_seconds\"");
 	if (rc) {
-		size_t mark = cc_key_push(c, "reconnect");
-		CC_CHECK_KEYS(c, rc, reconnect_keys);
-		int a = cc_get_number(c, rc, "min_seconds", &seconds_pos,
+		size_t mark = config_check_key_push(c, "reconnect");
+		CONFIG_CHECK_CHECK_KEYS(c, rc, reconnect_keys);
+		int a = config_check_get_number(c, rc, "min_seconds", &seconds_pos,
 				      &net->reconnect_min_seconds);
-		int b = cc_get_number(c, rc, "max_seconds", &seconds_pos,
+		int b = config_check_get_number(c, rc, "max_seconds", &seconds_pos,
 				      &net->reconnect_max_seconds);
 		if (a >= 0 && b >= 0 && net->reconnect_max_seconds < net->reconnect_min_seconds) {
 			size_t m;
 			if (b > 0) {
-				m = cc_key_push(c, "max_seconds");
-				cc_expected(c, json_object_get(rc, "max_seconds"),
+				m = config_check_key_push(c, "max_seconds");
+				config_check_expected(c, json_object_get(rc, "max_seconds"),
 					    "a number at least min_seconds (%g)", net->reconnect_min_seconds);
 			} else {
-				m = cc_key_push(c, "min_seconds");
-				cc_expected(c, json_object_get(rc, "min_seconds"),
+				m = config_check_key_push(c, "min_seconds");
+				config_check_expected(c, json_object_get(rc, "min_seconds"),
 					    "a number at most max_seconds (%g by default)",
 					    net->reconnect_max_seconds);
 			}
-			cc_key_pop(c, m);
+			config_check_key_pop(c, m);
 		}
-		cc_key_pop(c, mark);
+		config_check_key_pop(c, mark);
 	}
-	cc_get_number(c, obj, "ping_seconds", &(struct cc_range){5, 3600, false},
+	config_check_get_number(c, obj, "ping_seconds", &(struct config_check_range){5, 3600, false},
 		      &net->ping_seconds);
 	network_defaults(net);
 }
@@ -270,27 +270,27 @@ static const char *const chat_keys[] = {
 static const char *const topic_keys[] = {"minutes", "topic"};
 
 /* welcome, disclaimer, rules: "" turns the message off (NULL). */
-static void get_message(struct cc_ctx *c, json_t *obj, const char *key, char **out)
+static void get_message(struct config_check_ctx *c, json_t *obj, const char *key, char **out)
 {
-	if (cc_get_text(c, obj, key, &cc_rule_message, out) > 0 && !**out) {
+	if (config_check_get_text(c, obj, key, &config_check_rule_message, out) > 0 && !**out) {
 		free(*out);
 		*out = NULL;
 	}
 }
 
-static void parse_agenda(struct cc_ctx *c, json_t *obj, struct config_chat *chat)
+static void parse_agenda(struct config_check_ctx *c, json_t *obj, struct config_chat *chat)
 {
 	json_t *agenda = json_object_get(obj, "agenda");
 	if (!agenda) {
-		cc_missing(c, "agenda",
+		config_check_missing(c, "agenda",
 			   "an array of topics, each {\"topic\": ..., \"minutes\": ...}");
 		return;
 	}
-	size_t mark = cc_key_push(c, "agenda");
+	size_t mark = config_check_key_push(c, "agenda");
 	if (!json_is_array(agenda) || !json_array_size(agenda)) {
-		cc_expected(c, agenda, "an array of one or more topics, each {\"topic\": ..., "
+		config_check_expected(c, agenda, "an array of one or more topics, each {\"topic\": ..., "
 				       "\"minutes\": ...}");
-		cc_key_pop(c, mark);
+		config_check_key_pop(c, mark);
 		return;
 	}
 	chat->n_agenda = json_array_size(agenda);
@@ -298,24 +298,24 @@ static void parse_agenda(struct cc_ctx *c, json_t *obj, struct config_chat *chat
 	for (size_t i = 0; i < chat->n_agenda; i++) {
 		struct config_topic *t = &chat->agenda[i];
 		json_t *item = json_array_get(agenda, i);
-		size_t m = cc_key_push_index(c, i);
+		size_t m = config_check_key_push_index(c, i);
 		t->minutes = 10;
 		if (!json_is_object(item)) {
-			cc_expected(c, item, "an object {\"topic\": ..., \"minutes\": ...}");
+			config_check_expected(c, item, "an object {\"topic\": ..., \"minutes\": ...}");
 		} else {
-			CC_CHECK_KEYS(c, item, topic_keys);
+			CONFIG_CHECK_CHECK_KEYS(c, item, topic_keys);
 			if (!json_object_get(item, "topic"))
-				cc_missing(c, "topic", "the question posted as T1, T2, ...");
-			cc_get_text(c, item, "topic", &cc_rule_topic, &t->text);
-			cc_get_number(c, item, "minutes", &minutes_pos, &t->minutes);
+				config_check_missing(c, "topic", "the question posted as T1, T2, ...");
+			config_check_get_text(c, item, "topic", &config_check_rule_topic, &t->text);
+			config_check_get_number(c, item, "minutes", &minutes_pos, &t->minutes);
 		}
-		cc_key_pop(c, m);
+		config_check_key_pop(c, m);
 	}
-	cc_key_pop(c, mark);
+	config_check_key_pop(c, mark);
 }
 
 /* Sets chat->network_index, or reports which networks there are. */
-static void find_network(struct cc_ctx *c, const struct config *cfg, const json_t *v,
+static void find_network(struct config_check_ctx *c, const struct config *cfg, const json_t *v,
 			 struct config_chat *chat)
 {
 	for (size_t i = 0; i < cfg->n_networks; i++) {
@@ -327,18 +327,18 @@ static void find_network(struct cc_ctx *c, const struct config *cfg, const json_
 	struct buf names = BUF_INIT;
 	for (size_t i = 0; i < cfg->n_networks && i < 10; i++) {
 		buf_adds(&names, i ? ", " : "");
-		cc_put_quoted(&names, cfg->networks[i].name, strlen(cfg->networks[i].name));
+		config_check_put_quoted(&names, cfg->networks[i].name, strlen(cfg->networks[i].name));
 	}
 	if (cfg->n_networks > 10)
 		buf_adds(&names, ", ...");
-	size_t m = cc_key_push(c, "network");
-	cc_expected(c, v, "the name of a network under \"networks\" (%s)",
+	size_t m = config_check_key_push(c, "network");
+	config_check_expected(c, v, "the name of a network under \"networks\" (%s)",
 		    cfg->n_networks ? buf_str(&names) : "none is defined");
-	cc_key_pop(c, m);
+	config_check_key_pop(c, m);
 	buf_free(&names);
 }
 
-static void parse_chat(struct cc_ctx *c, const struct config *cfg, json_t *obj,
+static void parse_chat(struct config_check_ctx *c, const struct config *cfg, json_t *obj,
 		       struct config_chat *chat)
 {
 	chat->network_index = SIZE_MAX;
@@ -346,42 +346,42 @@ static void parse_chat(struct cc_ctx *c, const struct config *cfg, json_t *obj,
 	chat->warning_minutes = 2;
 	chat->overrun_grace_minutes = 30;
 	if (!json_is_object(obj)) {
-		cc_expected(c, obj, "an object with at least \"network\", \"room\" and \"agenda\"");
+		config_check_expected(c, obj, "an object with at least \"network\", \"room\" and \"agenda\"");
 		return;
 	}
-	CC_CHECK_KEYS(c, obj, chat_keys);
+	CONFIG_CHECK_CHECK_KEYS(c, obj, chat_keys);
 	if (!json_object_get(obj, "network"))
-		cc_missing(c, "network", "the name of a network under \"networks\"");
+		config_check_missing(c, "network", "the name of a network under \"networks\"");
 	if (!json_object_get(obj, "room"))
-		cc_missing(c, "room", "an IRC channel such as \"#hcsm\"");
-	if (cc_get_text(c, obj, "network", &cc_rule_network_ref, &chat->network) > 0)
+		config_check_missing(c, "room", "an IRC channel such as \"#hcsm\"");
+	if (config_check_get_text(c, obj, "network", &config_check_rule_network_ref, &chat->network) > 0)
 		find_network(c, cfg, json_object_get(obj, "network"), chat);
-	cc_get_text(c, obj, "room", &cc_rule_room, &chat->room);
+	config_check_get_text(c, obj, "room", &config_check_rule_room, &chat->room);
 	chat->title = mem_strdup(chat->name);
-	cc_get_text(c, obj, "title", &cc_rule_title, &chat->title);
+	config_check_get_text(c, obj, "title", &config_check_rule_title, &chat->title);
 	get_message(c, obj, "welcome", &chat->welcome);
 	chat->disclaimer = mem_strdup(DEFAULT_DISCLAIMER);
 	get_message(c, obj, "disclaimer", &chat->disclaimer);
 	get_message(c, obj, "rules", &chat->rules);
-	cc_get_bool(c, obj, "ops_are_moderators", &chat->ops_are_moderators);
-	int hosts = cc_get_text_array(c, obj, "hosts", "an array of account names",
-				      &cc_rule_account, 0, &chat->hosts, &chat->n_hosts);
-	cc_get_text_array(c, obj, "cohosts", "an array of account names", &cc_rule_account, 0,
+	config_check_get_bool(c, obj, "ops_are_moderators", &chat->ops_are_moderators);
+	int hosts = config_check_get_text_array(c, obj, "hosts", "an array of account names",
+				      &config_check_rule_account, 0, &chat->hosts, &chat->n_hosts);
+	config_check_get_text_array(c, obj, "cohosts", "an array of account names", &config_check_rule_account, 0,
 			  &chat->cohosts, &chat->n_cohosts);
 	if (hosts == 0 && !chat->ops_are_moderators) {
-		cc_missing(c, "hosts", "the accounts that run the chat, or set \"ops_are_moderators\": "
+		config_check_missing(c, "hosts", "the accounts that run the chat, or set \"ops_are_moderators\": "
 				       "true");
 	} else if (hosts > 0 && !chat->n_hosts && !chat->ops_are_moderators) {
-		size_t m = cc_key_push(c, "hosts");
-		cc_expected(c, json_object_get(obj, "hosts"),
+		size_t m = config_check_key_push(c, "hosts");
+		config_check_expected(c, json_object_get(obj, "hosts"),
 			    "at least one host account (or \"ops_are_moderators\": true)");
-		cc_key_pop(c, m);
+		config_check_key_pop(c, m);
 	}
-	cc_get_number(c, obj, "intro_minutes", &minutes_any, &chat->intro_minutes);
-	cc_get_number(c, obj, "warning_minutes", &minutes_any, &chat->warning_minutes);
-	cc_get_number(c, obj, "overrun_grace_minutes", &minutes_any, &chat->overrun_grace_minutes);
+	config_check_get_number(c, obj, "intro_minutes", &minutes_any, &chat->intro_minutes);
+	config_check_get_number(c, obj, "warning_minutes", &minutes_any, &chat->warning_minutes);
+	config_check_get_number(c, obj, "overrun_grace_minutes", &minutes_any, &chat->overrun_grace_minutes);
 	chat->prefix = mem_strdup("!");
-	cc_get_text(c, obj, "prefix", &cc_rule_prefix, &chat->prefix);
+	config_check_get_text(c, obj, "prefix", &config_check_rule_prefix, &chat->prefix);
 	parse_agenda(c, obj, chat);
 	/* welcome: absent (NULL) lets the session greet with the title the chat
 	 * was opened under; "" means no welcome at all */
@@ -401,7 +401,7 @@ static int irc_casecmp(const char *a, const char *b)
 	}
 }
 
-static void check_duplicate_rooms(struct cc_ctx *c, struct config *cfg)
+static void check_duplicate_rooms(struct config_check_ctx *c, struct config *cfg)
 {
 	for (size_t j = 0; j < cfg->n_chats; j++) {
 		struct config_chat *b = &cfg->chats[j];
@@ -410,21 +410,21 @@ static void check_duplicate_rooms(struct cc_ctx *c, struct config *cfg)
 			if (!a->room || a->network_index != b->network_index ||
 			    irc_casecmp(a->room, b->room) != 0)
 				continue;
-			size_t m1 = cc_key_push(c, "chats"), m2 = cc_key_push(c, b->name);
-			size_t m3 = cc_key_push(c, "room");
+			size_t m1 = config_check_key_push(c, "chats"), m2 = config_check_key_push(c, b->name);
+			size_t m3 = config_check_key_push(c, "room");
 			struct buf got = BUF_INIT, other = BUF_INIT, room = BUF_INIT;
-			cc_put_quoted(&got, b->room, strlen(b->room));
-			cc_put_quoted(&other, a->name, strlen(a->name));
-			cc_put_quoted(&room, a->room, strlen(a->room));
-			cc_report(c, "expected a room no other chat uses on network \"%s\", got %s (chat %s "
+			config_check_put_quoted(&got, b->room, strlen(b->room));
+			config_check_put_quoted(&other, a->name, strlen(a->name));
+			config_check_put_quoted(&room, a->room, strlen(a->room));
+			config_check_report(c, "expected a room no other chat uses on network \"%s\", got %s (chat %s "
 				     "already uses %s)", b->network, buf_str(&got), buf_str(&other),
 				  buf_str(&room));
 			buf_free(&got);
 			buf_free(&other);
 			buf_free(&room);
-			cc_key_pop(c, m3);
-			cc_key_pop(c, m2);
-			cc_key_pop(c, m1);
+			config_check_key_pop(c, m3);
+			config_check_key_pop(c, m2);
+			config_check_key_pop(c, m1);
 			break;
 		}
 	}
@@ -438,37 +438,37 @@ static const char *const top_keys[] = {
 
 /* Validates the "networks" or "chats" object: its keys are names. Returns
  * it, or NULL when it is missing or not a non-empty object (reported). */
-static json_t *get_named(struct cc_ctx *c, json_t *root, const char *key, const char *what)
+static json_t *get_named(struct config_check_ctx *c, json_t *root, const char *key, const char *what)
 {
 	json_t *v = json_object_get(root, key);
 	if (!v) {
-		cc_missing(c, key, what);
+		config_check_missing(c, key, what);
 		return NULL;
 	}
 	if (json_is_object(v) && json_object_size(v))
 		return v;
-	size_t mark = cc_key_push(c, key);
-	cc_expected(c, v, "%s with at least one entry", what);
-	cc_key_pop(c, mark);
+	size_t mark = config_check_key_push(c, key);
+	config_check_expected(c, v, "%s with at least one entry", what);
+	config_check_key_pop(c, mark);
 	return NULL;
 }
 
-static void check_name(struct cc_ctx *c, const char *name, const char *kind)
+static void check_name(struct config_check_ctx *c, const char *name, const char *kind)
 {
-	if (!cc_is_name(name, strlen(name), 32))
-		cc_report(c, "expected a %s name of 1 to 32 letters, digits, \"-\" or \"_\"", kind);
+	if (!config_check_is_name(name, strlen(name), 32))
+		config_check_report(c, "expected a %s name of 1 to 32 letters, digits, \"-\" or \"_\"", kind);
 }
 
-static void parse_root(struct cc_ctx *c, json_t *root, struct config *cfg)
+static void parse_root(struct config_check_ctx *c, json_t *root, struct config *cfg)
 {
 	if (!json_is_object(root)) {
-		cc_expected(c, root, "an object at the top level");
+		config_check_expected(c, root, "an object at the top level");
 		return;
 	}
-	CC_CHECK_KEYS(c, root, top_keys);
-	cc_get_path(c, cfg->dir, root, "store", false, &cfg->store_path);
-	cc_get_path(c, cfg->dir, root, "output_dir", false, &cfg->output_dir);
-	if (cc_get_text(c, root, "base_url", &cc_rule_url, &cfg->base_url) > 0) {
+	CONFIG_CHECK_CHECK_KEYS(c, root, top_keys);
+	config_check_get_path(c, cfg->dir, root, "store", false, &cfg->store_path);
+	config_check_get_path(c, cfg->dir, root, "output_dir", false, &cfg->output_dir);
+	if (config_check_get_text(c, root, "base_url", &config_check_rule_url, &cfg->base_url) > 0) {
 		size_t n = strlen(cfg->base_url);
 		while (n && cfg->base_url[n - 1] == '/')
 			cfg->base_url[--n] = '\0';
@@ -476,9 +476,9 @@ static void parse_root(struct cc_ctx *c, json_t *root, struct config *cfg)
 	json_t *level = json_object_get(root, "log_level");
 	enum log_level unused;
 	if (level && !(json_is_string(level) && log_level_parse(json_string_value(level), &unused))) {
-		size_t mark = cc_key_push(c, "log_level");
-		cc_expected(c, level, "one of \"error\", \"warn\", \"info\" or \"debug\"");
-		cc_key_pop(c, mark);
+		size_t mark = config_check_key_push(c, "log_level");
+		config_check_expected(c, level, "one of \"error\", \"warn\", \"info\" or \"debug\"");
+		config_check_key_pop(c, mark);
 	} else if (level) {
 		free(cfg->log_level);
 		cfg->log_level = mem_strdup(json_string_value(level));
@@ -492,11 +492,11 @@ static void parse_root(struct cc_ctx *c, json_t *root, struct config *cfg)
 		json_object_foreach(nets, name, v) {
 			struct config_network *net = &cfg->networks[cfg->n_networks++];
 			net->name = mem_strdup(name);
-			size_t m1 = cc_key_push(c, "networks"), m2 = cc_key_push(c, name);
+			size_t m1 = config_check_key_push(c, "networks"), m2 = config_check_key_push(c, name);
 			check_name(c, name, "network");
 			parse_network(c, cfg->dir, v, net);
-			cc_key_pop(c, m2);
-			cc_key_pop(c, m1);
+			config_check_key_pop(c, m2);
+			config_check_key_pop(c, m1);
 		}
 	}
 	json_t *chats = get_named(c, root, "chats", "an object of chats by name");
@@ -505,11 +505,11 @@ static void parse_root(struct cc_ctx *c, json_t *root, struct config *cfg)
 		json_object_foreach(chats, name, v) {
 			struct config_chat *chat = &cfg->chats[cfg->n_chats++];
 			chat->name = mem_strdup(name);
-			size_t m1 = cc_key_push(c, "chats"), m2 = cc_key_push(c, name);
+			size_t m1 = config_check_key_push(c, "chats"), m2 = config_check_key_push(c, name);
 			check_name(c, name, "chat");
 			parse_chat(c, cfg, v, chat);
-			cc_key_pop(c, m2);
-			cc_key_pop(c, m1);
+			config_check_key_pop(c, m2);
+			config_check_key_pop(c, m1);
 		}
 	}
 	check_duplicate_rooms(c, cfg);
@@ -532,19 +532,19 @@ int config_load_string(const char *path, const char *json, size_t len, struct co
 		       struct buf *err)
 {
 	struct buf scratch = BUF_INIT;
-	struct cc_ctx c = {.file = path, .err = err ? err : &scratch};
+	struct config_check_ctx c = {.file = path, .err = err ? err : &scratch};
 	struct config *cfg = mem_calloc(1, sizeof *cfg);
 	json_t *root = NULL;
 	*out = NULL;
 
 	cfg->path = mem_strdup(path);
-	cfg->dir = cc_config_dir(path);
+	cfg->dir = config_check_config_dir(path);
 	if (!cfg->dir) {
-		cc_report(&c, "cannot find the configuration's directory: %s", strerror(errno));
+		config_check_report(&c, "cannot find the configuration's directory: %s", strerror(errno));
 		goto fail;
 	}
-	cfg->store_path = cc_path_resolve(cfg->dir, "rounds.db");
-	cfg->output_dir = cc_path_resolve(cfg->dir, "transcripts");
+	cfg->store_path = config_check_path_resolve(cfg->dir, "rounds.db");
+	cfg->output_dir = config_check_path_resolve(cfg->dir, "transcripts");
 	cfg->log_level = mem_strdup("info");
 
 	json_error_t jerr;
@@ -587,7 +587,7 @@ int config_load(const char *path, struct config **out, struct buf *err)
 	const char *why = NULL;
 	int rc = -1;
 	*out = NULL;
-	int fd = cc_open_regular(path, &st, &why);
+	int fd = config_check_open_regular(path, &st, &why);
 	if (fd < 0) {
 		buf_printf(e, "%s: cannot read the configuration: %s\n", path, why);
 		goto done;
@@ -631,12 +631,12 @@ static void free_network(struct config_network *n)
 	free(n->ca_file);
 	free(n->ws_path);
 	free(n->ws_origin);
-	cc_free_strings(n->ws_subprotocols, n->n_ws_subprotocols);
+	config_check_free_strings(n->ws_subprotocols, n->n_ws_subprotocols);
 	free(n->nick);
 	free(n->username);
 	free(n->realname);
 	free(n->sasl_account);
-	cc_free_secret(n->sasl_password);
+	config_check_free_secret(n->sasl_password);
 	free(n->sasl_password_source);
 }
 
@@ -646,8 +646,8 @@ static void free_chat(struct config_chat *ch)
 	free(ch->network);
 	free(ch->room);
 	free(ch->title);
-	cc_free_strings(ch->hosts, ch->n_hosts);
-	cc_free_strings(ch->cohosts, ch->n_cohosts);
+	config_check_free_strings(ch->hosts, ch->n_hosts);
+	config_check_free_strings(ch->cohosts, ch->n_cohosts);
 	free(ch->welcome);
 	free(ch->disclaimer);
 	free(ch->rules);

@@ -32,7 +32,7 @@ enum {
 
 /* ---- messages ---------------------------------------------------------- */
 
-void cc_report(struct cc_ctx *c, const char *fmt, ...)
+void config_check_report(struct config_check_ctx *c, const char *fmt, ...)
 {
 	if (c->n_errors++ >= CONFIG_MAX_ERRORS)
 		return;
@@ -48,7 +48,7 @@ void cc_report(struct cc_ctx *c, const char *fmt, ...)
 
 /* Appends s[0..n) as a JSON-style quoted string, escaping quotes,
  * backslashes and control characters so nothing can garble a terminal. */
-void cc_put_quoted(struct buf *b, const char *s, size_t n)
+void config_check_put_quoted(struct buf *b, const char *s, size_t n)
 {
 	buf_addc(b, '"');
 	for (size_t i = 0; i < n; i++) {
@@ -92,11 +92,11 @@ static void describe(struct buf *b, const json_t *v)
 		if (!n) {
 			buf_adds(b, "\"\" (an empty string)");
 		} else if (n <= CONFIG_SHOW_STRING) {
-			cc_put_quoted(b, s, n);
+			config_check_put_quoted(b, s, n);
 			buf_adds(b, " (a string)");
 		} else {
 			size_t cut = utf8_clip(s, n, CONFIG_SHOW_STRING - 8), bad = cut;
-			cc_put_quoted(b, s, cut);
+			config_check_put_quoted(b, s, cut);
 			b->len--; /* reopen the quote to mark the cut */
 			buf_printf(b, "...\" (a string of %zu bytes", n);
 			/* a control character past the cut is often the problem: show it */
@@ -127,7 +127,7 @@ static void describe(struct buf *b, const json_t *v)
 }
 
 /* Reports "KEY: expected <fmt...>, got <v>". */
-void cc_expected(struct cc_ctx *c, const json_t *v, const char *fmt, ...)
+void config_check_expected(struct config_check_ctx *c, const json_t *v, const char *fmt, ...)
 {
 	struct buf what = BUF_INIT, got = BUF_INIT;
 	va_list ap;
@@ -135,7 +135,7 @@ void cc_expected(struct cc_ctx *c, const json_t *v, const char *fmt, ...)
 	buf_vprintf(&what, fmt, ap);
 	va_end(ap);
 	describe(&got, v);
-	cc_report(c, "expected %s, got %s", buf_str(&what), buf_str(&got));
+	config_check_report(c, "expected %s, got %s", buf_str(&what), buf_str(&got));
 	buf_free(&what);
 	buf_free(&got);
 }
@@ -148,7 +148,7 @@ static bool is_name_char(unsigned char ch)
 	       ch == '-' || ch == '_';
 }
 
-bool cc_is_name(const char *s, size_t n, size_t max)
+bool config_check_is_name(const char *s, size_t n, size_t max)
 {
 	if (!n || n > max)
 		return false;
@@ -160,15 +160,15 @@ bool cc_is_name(const char *s, size_t n, size_t max)
 
 /* Appends ".key" (or ["key"] for a key that is not a plain name) to the key
  * path; returns the mark to pop back to. */
-size_t cc_key_push(struct cc_ctx *c, const char *key)
+size_t config_check_key_push(struct config_check_ctx *c, const char *key)
 {
 	size_t mark = c->key.len, n = strlen(key);
-	if (cc_is_name(key, n, CONFIG_SHOW_KEY)) {
+	if (config_check_is_name(key, n, CONFIG_SHOW_KEY)) {
 		buf_printf(&c->key, "%s%s", mark ? "." : "", key);
 	} else {
 		size_t cut = utf8_clip(key, n, CONFIG_SHOW_KEY);
 		buf_addc(&c->key, '[');
-		cc_put_quoted(&c->key, key, cut);
+		config_check_put_quoted(&c->key, key, cut);
 		if (cut < n) {
 			c->key.len--;
 			buf_adds(&c->key, "...\"");
@@ -178,14 +178,14 @@ size_t cc_key_push(struct cc_ctx *c, const char *key)
 	return mark;
 }
 
-size_t cc_key_push_index(struct cc_ctx *c, size_t i)
+size_t config_check_key_push_index(struct config_check_ctx *c, size_t i)
 {
 	size_t mark = c->key.len;
 	buf_printf(&c->key, "[%zu]", i);
 	return mark;
 }
 
-void cc_key_pop(struct cc_ctx *c, size_t mark)
+void config_check_key_pop(struct config_check_ctx *c, size_t mark)
 {
 	if (c->key.p) {
 		c->key.len = mark;
@@ -233,7 +233,7 @@ static int cmp_key(const void *a, const void *b)
  * known key within edit distance 2 when there is a single closest one.
  * With a password_hint (network and sasl objects), a "password" key is
  * told why it is refused instead. */
-void cc_check_keys(struct cc_ctx *c, json_t *obj, const char *const *known, size_t n_known,
+void config_check_check_keys(struct config_check_ctx *c, json_t *obj, const char *const *known, size_t n_known,
 		   const char *password_hint)
 {
 	const char *key;
@@ -241,10 +241,10 @@ void cc_check_keys(struct cc_ctx *c, json_t *obj, const char *const *known, size
 	json_object_foreach(obj, key, v) {
 		if (bsearch(&key, known, n_known, sizeof *known, cmp_key))
 			continue;
-		size_t mark = cc_key_push(c, key);
+		size_t mark = config_check_key_push(c, key);
 		if (password_hint && strcmp(key, "password") == 0) {
-			cc_report(c, PASSWORD_REFUSED "%s", password_hint);
-			cc_key_pop(c, mark);
+			config_check_report(c, PASSWORD_REFUSED "%s", password_hint);
+			config_check_key_pop(c, mark);
 			continue;
 		}
 		const char *best = NULL;
@@ -258,21 +258,21 @@ void cc_check_keys(struct cc_ctx *c, json_t *obj, const char *const *known, size
 				tie = true;
 		}
 		if (best && !tie) {
-			cc_report(c, "unknown key (did you mean \"%s\"?)", best);
+			config_check_report(c, "unknown key (did you mean \"%s\"?)", best);
 		} else {
 			struct buf list = BUF_INIT;
 			for (size_t i = 0; i < n_known; i++)
 				buf_printf(&list, "%s%s", i ? ", " : "", known[i]);
-			cc_report(c, "unknown key (known keys here: %s)", buf_str(&list));
+			config_check_report(c, "unknown key (known keys here: %s)", buf_str(&list));
 			buf_free(&list);
 		}
-		cc_key_pop(c, mark);
+		config_check_key_pop(c, mark);
 	}
 }
 
-void cc_missing(struct cc_ctx *c, const char *key, const char *what)
+void config_check_missing(struct config_check_ctx *c, const char *key, const char *what)
 {
-	cc_report(c, "missing required key \"%s\" (%s)", key, what);
+	config_check_report(c, "missing required key \"%s\" (%s)", key, what);
 }
 
 /* ---- typed getters --------------------------------------------------------
@@ -280,7 +280,7 @@ void cc_missing(struct cc_ctx *c, const char *key, const char *what)
  * absent (*out untouched: the default stays), -1 when it is invalid (the
  * error is reported). */
 
-int cc_get_bool(struct cc_ctx *c, json_t *obj, const char *key, bool *out)
+int config_check_get_bool(struct config_check_ctx *c, json_t *obj, const char *key, bool *out)
 {
 	json_t *v = json_object_get(obj, key);
 	if (!v)
@@ -289,13 +289,13 @@ int cc_get_bool(struct cc_ctx *c, json_t *obj, const char *key, bool *out)
 		*out = json_is_true(v);
 		return 1;
 	}
-	size_t mark = cc_key_push(c, key);
-	cc_expected(c, v, "true or false");
-	cc_key_pop(c, mark);
+	size_t mark = config_check_key_push(c, key);
+	config_check_expected(c, v, "true or false");
+	config_check_key_pop(c, mark);
 	return -1;
 }
 
-int cc_get_int(struct cc_ctx *c, json_t *obj, const char *key, int lo, int hi, int *out)
+int config_check_get_int(struct config_check_ctx *c, json_t *obj, const char *key, int lo, int hi, int *out)
 {
 	json_t *v = json_object_get(obj, key);
 	if (!v)
@@ -304,13 +304,13 @@ int cc_get_int(struct cc_ctx *c, json_t *obj, const char *key, int lo, int hi, i
 		*out = (int)json_integer_value(v);
 		return 1;
 	}
-	size_t mark = cc_key_push(c, key);
-	cc_expected(c, v, "an integer from %d to %d", lo, hi);
-	cc_key_pop(c, mark);
+	size_t mark = config_check_key_push(c, key);
+	config_check_expected(c, v, "an integer from %d to %d", lo, hi);
+	config_check_key_pop(c, mark);
 	return -1;
 }
 
-int cc_get_number(struct cc_ctx *c, json_t *obj, const char *key, const struct cc_range *r,
+int config_check_get_number(struct config_check_ctx *c, json_t *obj, const char *key, const struct config_check_range *r,
 		  double *out)
 {
 	json_t *v = json_object_get(obj, key);
@@ -322,16 +322,16 @@ int cc_get_number(struct cc_ctx *c, json_t *obj, const char *key, const struct c
 		*out = d;
 		return 1;
 	}
-	size_t mark = cc_key_push(c, key);
+	size_t mark = config_check_key_push(c, key);
 	if (!r->lo_open)
-		cc_expected(c, v, "a number from %g to %g", r->lo, r->hi);
+		config_check_expected(c, v, "a number from %g to %g", r->lo, r->hi);
 	else if (json_is_number(v) && low)
-		cc_expected(c, v, "a number greater than %g", r->lo);
+		config_check_expected(c, v, "a number greater than %g", r->lo);
 	else if (json_is_number(v))
-		cc_expected(c, v, "a number at most %g", r->hi);
+		config_check_expected(c, v, "a number at most %g", r->hi);
 	else
-		cc_expected(c, v, "a number greater than %g and at most %g", r->lo, r->hi);
-	cc_key_pop(c, mark);
+		config_check_expected(c, v, "a number greater than %g and at most %g", r->lo, r->hi);
+	config_check_key_pop(c, mark);
 	return -1;
 }
 
@@ -416,7 +416,7 @@ static bool ok_prefix(const char *s, size_t n)
 
 static bool ok_env(const char *s, size_t n)
 {
-	return cc_is_name(s, n, n) && !strchr(s, '-') && !(s[0] >= '0' && s[0] <= '9');
+	return config_check_is_name(s, n, n) && !strchr(s, '-') && !(s[0] >= '0' && s[0] <= '9');
 }
 
 static bool ok_url(const char *s, size_t n)
@@ -435,52 +435,52 @@ static bool ok_subprotocol(const char *s, size_t n)
 	return ok_token(s, n, "()<>@,;:\\\"/[]?={}");
 }
 
-const struct cc_text_rule cc_rule_path = {
+const struct config_check_text_rule config_check_rule_path = {
 	"a non-empty file path (no control characters)", 1, PATH_MAX - 1, ok_text_path};
-const struct cc_text_rule cc_rule_url = {
+const struct config_check_text_rule config_check_rule_url = {
 	"an http:// or https:// URL without spaces", 8, 2000, ok_url};
-const struct cc_text_rule cc_rule_host = {
+const struct config_check_text_rule config_check_rule_host = {
 	"a hostname or IP address (at most 253 letters, digits, \".\", \"-\", \"_\" or \":\")",
 	1, 253, ok_host};
-const struct cc_text_rule cc_rule_nick = {
+const struct config_check_text_rule config_check_rule_nick = {
 	"an IRC nick (1 to 30 characters: a letter or one of []\\`_^{|} first, then letters, "
 	"digits, \"-\" or those)",
 	1, 30, ok_nick};
-const struct cc_text_rule cc_rule_username = {
+const struct config_check_text_rule config_check_rule_username = {
 	"a username of 1 to 10 characters without spaces or \"@\"", 1, 10, ok_username};
-const struct cc_text_rule cc_rule_realname = {
+const struct config_check_text_rule config_check_rule_realname = {
 	"a real name of 1 to 100 bytes without control characters", 1, 100, ok_text};
-const struct cc_text_rule cc_rule_account = {
+const struct config_check_text_rule config_check_rule_account = {
 	"an account name (1 to 100 bytes, no spaces or control characters)", 1, 100, ok_plain};
-const struct cc_text_rule cc_rule_env = {
+const struct config_check_text_rule config_check_rule_env = {
 	"an environment variable name (letters, digits and \"_\", not starting with a digit)",
 	1, 255, ok_env};
-const struct cc_text_rule cc_rule_ws_path = {
+const struct config_check_text_rule config_check_rule_ws_path = {
 	"a path starting with \"/\" (no spaces or control characters)", 1, 2000, ok_ws_path};
-const struct cc_text_rule cc_rule_origin = {
+const struct config_check_text_rule config_check_rule_origin = {
 	"an origin such as \"https://irc.example.org\" (no spaces or control characters)",
 	1, 2000, ok_plain};
-const struct cc_text_rule cc_rule_subprotocol = {
+const struct config_check_text_rule config_check_rule_subprotocol = {
 	"a non-empty WebSocket subprotocol name (no spaces, commas or control characters)",
 	1, 200, ok_subprotocol};
-const struct cc_text_rule cc_rule_network_ref = {"the name of a network", 1, 32, NULL};
-const struct cc_text_rule cc_rule_room = {
+const struct config_check_text_rule config_check_rule_network_ref = {"the name of a network", 1, 32, NULL};
+const struct config_check_text_rule config_check_rule_room = {
 	"an IRC channel name (starting with \"#\" or \"&\", 2 to 50 bytes, no spaces, commas or "
 	"control characters)",
 	2, 50, ok_room};
-const struct cc_text_rule cc_rule_title = {
+const struct config_check_text_rule config_check_rule_title = {
 	"a title of 1 to 200 bytes without line breaks or control characters", 1, 200, ok_text};
-const struct cc_text_rule cc_rule_message = {
+const struct config_check_text_rule config_check_rule_message = {
 	"a text of at most 2000 bytes without line breaks or control characters (\"\" for none)",
 	0, 2000, ok_text};
-const struct cc_text_rule cc_rule_prefix = {
+const struct config_check_text_rule config_check_rule_prefix = {
 	"1 to 3 punctuation characters such as \"!\" (no letters, digits or spaces)", 1, 3,
 	ok_prefix};
-const struct cc_text_rule cc_rule_topic = {
+const struct config_check_text_rule config_check_rule_topic = {
 	"a topic text of 1 to 400 bytes without line breaks or control characters", 1, 400,
 	ok_text};
 
-static bool text_fits(const json_t *v, const struct cc_text_rule *r)
+static bool text_fits(const json_t *v, const struct config_check_text_rule *r)
 {
 	if (!json_is_string(v))
 		return false;
@@ -490,24 +490,24 @@ static bool text_fits(const json_t *v, const struct cc_text_rule *r)
 }
 
 /* Checks v against r, reporting at the current key path; returns a copy. */
-static char *take_text(struct cc_ctx *c, const json_t *v, const struct cc_text_rule *r)
+static char *take_text(struct config_check_ctx *c, const json_t *v, const struct config_check_text_rule *r)
 {
 	if (text_fits(v, r))
 		return mem_strdup(json_string_value(v));
-	cc_expected(c, v, "%s", r->what);
+	config_check_expected(c, v, "%s", r->what);
 	return NULL;
 }
 
 /* On success frees the previous *out (a default) and sets the copy. */
-int cc_get_text(struct cc_ctx *c, json_t *obj, const char *key, const struct cc_text_rule *r,
+int config_check_get_text(struct config_check_ctx *c, json_t *obj, const char *key, const struct config_check_text_rule *r,
 		char **out)
 {
 	json_t *v = json_object_get(obj, key);
 	if (!v)
 		return 0;
-	size_t mark = cc_key_push(c, key);
+	size_t mark = config_check_key_push(c, key);
 	char *s = take_text(c, v, r);
-	cc_key_pop(c, mark);
+	config_check_key_pop(c, mark);
 	if (!s)
 		return -1;
 	free(*out);
@@ -515,7 +515,7 @@ int cc_get_text(struct cc_ctx *c, json_t *obj, const char *key, const struct cc_
 	return 1;
 }
 
-void cc_free_strings(char **v, size_t n)
+void config_check_free_strings(char **v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		free(v[i]);
@@ -523,46 +523,46 @@ void cc_free_strings(char **v, size_t n)
 }
 
 /* An array of strings, each checked against r; at least min of them. */
-int cc_get_text_array(struct cc_ctx *c, json_t *obj, const char *key, const char *what,
-		      const struct cc_text_rule *r, size_t min, char ***out, size_t *n_out)
+int config_check_get_text_array(struct config_check_ctx *c, json_t *obj, const char *key, const char *what,
+		      const struct config_check_text_rule *r, size_t min, char ***out, size_t *n_out)
 {
 	json_t *v = json_object_get(obj, key);
 	if (!v)
 		return 0;
-	size_t mark = cc_key_push(c, key);
+	size_t mark = config_check_key_push(c, key);
 	if (!json_is_array(v) || json_array_size(v) < min) {
-		cc_expected(c, v, "%s", what);
-		cc_key_pop(c, mark);
+		config_check_expected(c, v, "%s", what);
+		config_check_key_pop(c, mark);
 		return -1;
 	}
 	size_t n = json_array_size(v), ok = 0;
 	char **list = mem_calloc(n, sizeof *list);
 	for (size_t i = 0; i < n; i++) {
-		size_t m = cc_key_push_index(c, i);
+		size_t m = config_check_key_push_index(c, i);
 		list[i] = take_text(c, json_array_get(v, i), r);
 		ok += list[i] != NULL;
-		cc_key_pop(c, m);
+		config_check_key_pop(c, m);
 	}
-	cc_key_pop(c, mark);
+	config_check_key_pop(c, mark);
 	if (ok < n) {
-		cc_free_strings(list, n);
+		config_check_free_strings(list, n);
 		return -1;
 	}
-	cc_free_strings(*out, *n_out);
+	config_check_free_strings(*out, *n_out);
 	*out = list;
 	*n_out = n;
 	return 1;
 }
 
 /* An object member, or NULL (reported) when it is present but not an object. */
-json_t *cc_get_object(struct cc_ctx *c, json_t *obj, const char *key, const char *what)
+json_t *config_check_get_object(struct config_check_ctx *c, json_t *obj, const char *key, const char *what)
 {
 	json_t *v = json_object_get(obj, key);
 	if (!v || json_is_object(v))
 		return v;
-	size_t mark = cc_key_push(c, key);
-	cc_expected(c, v, "%s", what);
-	cc_key_pop(c, mark);
+	size_t mark = config_check_key_push(c, key);
+	config_check_expected(c, v, "%s", what);
+	config_check_key_pop(c, mark);
 	return NULL;
 }
 
@@ -570,7 +570,7 @@ json_t *cc_get_object(struct cc_ctx *c, json_t *obj, const char *key, const char
 
 /* Joins dir and p unless p is absolute, dropping "." components and
  * doubled slashes (".." is kept: the file system knows better). */
-char *cc_path_resolve(const char *dir, const char *p)
+char *config_check_path_resolve(const char *dir, const char *p)
 {
 	struct buf in = BUF_INIT, out = BUF_INIT;
 	if (p[0] != '/')
@@ -593,18 +593,18 @@ char *cc_path_resolve(const char *dir, const char *p)
 }
 
 /* The absolute directory a config at path lives in, or NULL (errno set). */
-char *cc_config_dir(const char *path)
+char *config_check_config_dir(const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	char *rel = slash ? mem_strndup(path, slash == path ? 1 : (size_t)(slash - path))
 			  : mem_strdup(".");
 	char *abs = NULL;
 	if (rel[0] == '/') {
-		abs = cc_path_resolve("/", rel);
+		abs = config_check_path_resolve("/", rel);
 	} else {
 		char cwd[PATH_MAX];
 		if (getcwd(cwd, sizeof cwd))
-			abs = cc_path_resolve(cwd, rel);
+			abs = config_check_path_resolve(cwd, rel);
 	}
 	free(rel);
 	return abs;
@@ -612,7 +612,7 @@ char *cc_config_dir(const char *path)
 
 /* Opens an existing regular file for reading without blocking on a FIFO.
  * Returns the descriptor, or -1 with *why set to a static reason. */
-int cc_open_regular(const char *path, struct stat *st, const char **why)
+int config_check_open_regular(const char *path, struct stat *st, const char **why)
 {
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
@@ -630,10 +630,10 @@ int cc_open_regular(const char *path, struct stat *st, const char **why)
 /* Reads the first line of a password file into a fresh string (trailing
  * CR/LF stripped). Returns NULL with *why set on failure. The bytes read
  * are wiped from the stack. */
-char *cc_read_password_file(const char *path, mode_t *mode, const char **why)
+char *config_check_read_password_file(const char *path, mode_t *mode, const char **why)
 {
 	struct stat st;
-	int fd = cc_open_regular(path, &st, why);
+	int fd = config_check_open_regular(path, &st, why);
 	if (fd < 0)
 		return NULL;
 	*mode = st.st_mode;
@@ -671,7 +671,7 @@ char *cc_read_password_file(const char *path, mode_t *mode, const char **why)
 	return pw;
 }
 
-void cc_free_secret(char *s)
+void config_check_free_secret(char *s)
 {
 	if (s)
 		explicit_bzero(s, strlen(s));
@@ -680,39 +680,39 @@ void cc_free_secret(char *s)
 
 /* "expected WHAT, got "given" (/abs/given: why)"; paths are quoted so a
  * control character in one cannot garble the terminal. */
-void cc_report_file(struct cc_ctx *c, const char *what, const char *given, const char *abs,
+void config_check_report_file(struct config_check_ctx *c, const char *what, const char *given, const char *abs,
 		    const char *why)
 {
 	struct buf g = BUF_INIT, a = BUF_INIT;
-	cc_put_quoted(&g, given, strlen(given));
-	cc_put_quoted(&a, abs, strlen(abs));
+	config_check_put_quoted(&g, given, strlen(given));
+	config_check_put_quoted(&a, abs, strlen(abs));
 	a.p[a.len - 1] = '\0'; /* escaped, but without the quotes */
 	if (strcmp(given, abs) != 0)
-		cc_report(c, "expected %s, got %s (%s: %s)", what, g.p, a.p + 1, why);
+		config_check_report(c, "expected %s, got %s (%s: %s)", what, g.p, a.p + 1, why);
 	else
-		cc_report(c, "expected %s, got %s (%s)", what, g.p, why);
+		config_check_report(c, "expected %s, got %s (%s)", what, g.p, why);
 	buf_free(&g);
 	buf_free(&a);
 }
 
 /* A path key: resolved against the config's directory; when must_open,
  * the file must exist and be readable now. */
-int cc_get_path(struct cc_ctx *c, const char *dir, json_t *obj, const char *key, bool must_open,
+int config_check_get_path(struct config_check_ctx *c, const char *dir, json_t *obj, const char *key, bool must_open,
 		char **out)
 {
 	char *given = NULL;
-	int r = cc_get_text(c, obj, key, &cc_rule_path, &given);
+	int r = config_check_get_text(c, obj, key, &config_check_rule_path, &given);
 	if (r <= 0)
 		return r;
-	char *abs = cc_path_resolve(dir, given);
+	char *abs = config_check_path_resolve(dir, given);
 	if (must_open) {
 		struct stat st;
 		const char *why = NULL;
-		int fd = cc_open_regular(abs, &st, &why);
+		int fd = config_check_open_regular(abs, &st, &why);
 		if (fd < 0) {
-			size_t mark = cc_key_push(c, key);
-			cc_report_file(c, "a readable file", given, abs, why);
-			cc_key_pop(c, mark);
+			size_t mark = config_check_key_push(c, key);
+			config_check_report_file(c, "a readable file", given, abs, why);
+			config_check_key_pop(c, mark);
 			free(given);
 			free(abs);
 			return -1;

@@ -37,6 +37,8 @@ struct link {
 	struct buf rx;         /* a partial line */
 	bool discarding;       /* skipping the rest of an over-long line */
 	struct buf frame;      /* WebSocket fragments */
+	bool frame_discarding; /* skipping the rest of an over-long message */
+	int64_t connected_at;  /* when the socket connected (mono ms), 0 if not */
 	char *subprotocols;
 	unsigned char *wbuf;   /* LWS_PRE + one line */
 	struct link_stats stats;
@@ -88,6 +90,15 @@ static void tick_cb(lws_sorted_usec_list_t *sul)
 	struct link *l = lws_container_of(sul, struct link, sul_tick);
 	if (l->up && !irc_tick(link_irc(l), clock_wall_ms()))
 		force_close(l);
+	else if (!l->up && l->wsi && l->connected_at &&
+		 clock_mono_ms() - l->connected_at > (int64_t)(l->cfg->ping_seconds * 1000)) {
+		/* a server that accepts and then says nothing (or never finishes
+		 * the TLS handshake) must not hold the link forever */
+		log_warn("irc[%s]: connected but nothing usable for %.0f s; reconnecting", l->cfg->name,
+			 l->cfg->ping_seconds);
+		l->connected_at = 0;
+		force_close(l);
+	}
 	flush(l);
 	lws_sul_schedule(l->ctx, 0, &l->sul_tick, tick_cb, TICK_MS * LWS_US_PER_MS);
 }
@@ -136,9 +147,10 @@ static void go_up(struct link *l)
 static void on_connected(struct link *l)
 {
 	l->stats.connects++;
+	l->connected_at = clock_mono_ms();
 	buf_clear(&l->rx);
 	buf_clear(&l->frame);
-	l->discarding = false;
+	l->discarding = l->frame_discarding = false;
 	if (l->mode == LINK_TLS) {
 		struct buf err = BUF_INIT;
 		l->tls = tls_conn_new(l->tls_ctx, l->cfg->host, &err);
@@ -161,6 +173,7 @@ static void on_closed(struct link *l)
 	bool was_up = l->up;
 	l->wsi = NULL;
 	l->up = false;
+	l->connected_at = 0;
 	l->quit_sent = false;
 	lws_sul_cancel(&l->sul_pace);
 	lws_sul_cancel(&l->sul_quit);
@@ -305,13 +318,20 @@ static void on_raw_rx(struct link *l, char *data, size_t len)
 
 static void on_ws_rx(struct link *l, struct lws *wsi, char *data, size_t len)
 {
-	if (lws_is_first_fragment(wsi))
+	if (lws_is_first_fragment(wsi)) {
 		buf_clear(&l->frame);
-	if (l->frame.len + len > IRCMSG_MAX_LINE + 2) {
-		if (lws_is_final_fragment(wsi)) {
-			overlong(l);
-			buf_clear(&l->frame);
-		}
+		l->frame_discarding = false;
+	}
+	if (!l->frame_discarding && l->frame.len + len > IRCMSG_MAX_LINE + 2) {
+		/* drop the whole message, not just this piece: what follows must
+		 * never be glued onto what came before */
+		overlong(l);
+		buf_clear(&l->frame);
+		l->frame_discarding = true;
+	}
+	if (l->frame_discarding) {
+		if (lws_is_final_fragment(wsi))
+			l->frame_discarding = false;
 		return;
 	}
 	buf_add(&l->frame, data, len);
@@ -527,9 +547,10 @@ void link_quit(struct link *l, const char *reason)
 	l->quitting = true;
 	lws_sul_cancel(&l->sul_retry);
 	if (l->up) {
-		const char *params[] = {reason};
-		irc_send_command(l->irc, true, "QUIT", params, 1);
-		lws_sul_schedule(l->ctx, 0, &l->sul_quit, quit_cb, QUIT_GRACE_MS * LWS_US_PER_MS);
+		irc_quit(l->irc, reason);
+		/* the posts queued before the QUIT go out first, paced */
+		lws_sul_schedule(l->ctx, 0, &l->sul_quit, quit_cb,
+				 (QUIT_GRACE_MS + 1000 * (lws_usec_t)irc_queued(l->irc)) * LWS_US_PER_MS);
 	} else if (l->wsi) {
 		force_close(l);
 	} else {

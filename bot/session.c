@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "mem.h"
 #include "strmap.h"
+#include "utf8.h"
 
 #define DEFAULT_TOPIC_MINUTES 10.0
 
@@ -67,8 +68,11 @@ static void clear_upcoming(struct session *s)
 
 static void clear_rounds(struct session *s)
 {
-	for (size_t i = 0; i < s->n_rounds; i++)
+	for (size_t i = 0; i < s->n_rounds; i++) {
 		free(s->rounds[i].topic);
+		free(s->rounds[i].agenda_topic);
+		free(s->rounds[i].poster_key);
+	}
 	s->n_rounds = 0;
 }
 
@@ -212,7 +216,11 @@ bool session_impersonates(const struct session *s, const char *nick, const char 
 
 /* If text starts with letter L (any case in `letters`) then 1-3 digits and
  * a separator, returns the number and sets *rest after the separator. */
-static int numbered_prefix(const char *text, const char *letters, const char **rest)
+/* If text starts with one of `letters`, then 1-3 digits (not 0), then one
+ * of `seps` (or the end, when end_ok), returns the number and sets *rest
+ * after the separators and spaces. */
+static int numbered_prefix(const char *text, const char *letters, const char *seps, bool end_ok,
+			   const char **rest)
 {
 	const char *p = text;
 	while (*p == ' ')
@@ -225,13 +233,27 @@ static int numbered_prefix(const char *text, const char *letters, const char **r
 		n = n * 10 + (*p++ - '0'), digits++;
 	if (!digits || digits > 3 || n == 0)
 		return 0;
-	if (*p && !strchr(" :.)-,", *p))
+	if (*p ? !strchr(seps, *p) : !end_ok)
 		return 0;
-	while (*p && strchr(" :.)-,", *p))
+	while (*p && (strchr(seps, *p) || *p == ' '))
 		p++;
 	if (rest)
 		*rest = p;
 	return n;
+}
+
+/* "A2 ...", "A2: ...", "a2) ...", "A2" alone: an answer to round 2. */
+static int answer_prefix(const char *text)
+{
+	return numbered_prefix(text, "Aa", " :.)-,", true, NULL);
+}
+
+/* A host's own topic: "T3: ..." or "Q3) ..." — with the colon or bracket,
+ * so that "T2 diabetes" or "T1-weighted" in a host's sentence never moves
+ * the chat. */
+static int topic_prefix(const char *text, const char **rest)
+{
+	return numbered_prefix(text, "TtQq", ":)", false, rest);
 }
 
 static int last_round_number(const struct session *s)
@@ -243,8 +265,24 @@ int session_answer_number(const struct session *s, const char *text)
 {
 	if (s->phase == SESSION_IDLE)
 		return 0;
-	int n = numbered_prefix(text, "Aa", NULL);
+	int n = answer_prefix(text);
 	return n && n <= last_round_number(s) + (int)s->n_upcoming ? n : 0;
+}
+
+int session_classify_at(const struct session *s, const char *text, bool moderator, int64_t ts_ms)
+{
+	if (s->phase == SESSION_IDLE || ts_ms < s->opened_ms)
+		return -1;
+	int n = session_answer_number(s, text);
+	if (n)
+		return n;
+	if (moderator && (n = topic_prefix(text, NULL)) > 0)
+		return n;
+	int round = 0; /* before the first topic: the introductions */
+	for (size_t i = 0; i < s->n_rounds; i++)
+		if (s->rounds[i].started_ms <= ts_ms)
+			round = s->rounds[i].number;
+	return round;
 }
 
 int session_classify(const struct session *s, const char *text, bool moderator)
@@ -252,10 +290,10 @@ int session_classify(const struct session *s, const char *text, bool moderator)
 	if (s->phase == SESSION_IDLE)
 		return -1;
 	int known = last_round_number(s) + (int)s->n_upcoming;
-	int n = numbered_prefix(text, "Aa", NULL);
+	int n = answer_prefix(text);
 	if (n && n <= known)
 		return n;
-	if (moderator && (n = numbered_prefix(text, "TtQq", NULL)) > 0)
+	if (moderator && (n = topic_prefix(text, NULL)) > 0)
 		return n;
 	return s->phase == SESSION_INTRO ? 0 : session_round_number(s);
 }
@@ -281,13 +319,15 @@ static struct topic pop_upcoming(struct session *s)
 }
 
 /* Starts round `number` (takes ownership of topic). */
+/* Starts round `number` (takes ownership of topic, agenda_topic, poster). */
 static void begin_round(struct session *s, int64_t now, int number, char *topic, double minutes,
-			bool by_host)
+			char *agenda_topic, char *poster_key)
 {
 	end_round(s, now);
 	s->rounds = mem_grow(s->rounds, &s->cap_rounds, s->n_rounds + 1, sizeof *s->rounds);
 	struct session_round *r = &s->rounds[s->n_rounds++];
-	*r = (struct session_round){number, topic, minutes, now, 0, by_host};
+	bool by_host = poster_key != NULL;
+	*r = (struct session_round){number, topic, minutes, now, 0, by_host, agenda_topic, poster_key};
 	s->phase = SESSION_ROUND;
 	s->paused = false;
 	s->phase_end_ms = now + minutes_ms(minutes);
@@ -320,7 +360,7 @@ static void advance(struct session *s, int64_t now, const char *reason)
 		return;
 	}
 	struct topic t = pop_upcoming(s);
-	begin_round(s, now, last_round_number(s) + 1, t.text, t.minutes, false);
+	begin_round(s, now, last_round_number(s) + 1, t.text, t.minutes, NULL, NULL);
 }
 
 void session_tick(struct session *s, int64_t now)
@@ -360,7 +400,7 @@ void session_on_message(struct session *s, int64_t now, const struct session_sen
 		strmap_put(&s->participants, who->key, NULL);
 	const char *rest;
 	int n;
-	if (!who->moderator || !(n = numbered_prefix(text, "TtQq", &rest)))
+	if (!who->moderator || !(n = topic_prefix(text, &rest)))
 		return;
 	int current = session_round_number(s);
 	if (n <= current)
@@ -376,11 +416,11 @@ void session_on_message(struct session *s, int64_t now, const struct session_sen
 		free(planned);
 		planned = t.text;
 	}
-	char *topic = *rest ? mem_strdup(rest) : (planned ? mem_strdup(planned) : mem_strdup(""));
-	free(planned);
+	char *topic = *rest ? mem_strndup(rest, utf8_clip(rest, strlen(rest), SESSION_TOPIC_MAX))
+			    : mem_strdup(planned ? planned : "");
 	if (s->paused)
 		s->planned_end_ms += now - s->paused_at_ms;
-	begin_round(s, now, n, topic, minutes, true);
+	begin_round(s, now, n, topic, minutes, planned, mem_strdup(who->key ? who->key : ""));
 }
 
 /* ---- moderator actions ------------------------------------------------ */
@@ -407,6 +447,10 @@ int session_start(struct session *s, int64_t now, const char *title, const char 
 		buf_adds(reply, "A chat is already running (");
 		describe_position(s, reply);
 		buf_adds(reply, ").");
+		return -1;
+	}
+	if (title && strlen(title) > SESSION_TITLE_MAX) {
+		buf_printf(reply, "That title is too long (at most %d bytes).", SESSION_TITLE_MAX);
 		return -1;
 	}
 	free(s->title);
@@ -473,6 +517,10 @@ int session_insert_topic(struct session *s, int64_t now, const char *topic, cons
 		topic++;
 	if (!topic || !*topic)
 		return refuse(reply, "Give the topic's text, for example: topic What helps you rest?");
+	if (strlen(topic) > SESSION_TOPIC_MAX) {
+		buf_printf(reply, "That topic is too long (at most %d bytes).", SESSION_TOPIC_MAX);
+		return -1;
+	}
 	double minutes = s->n_upcoming ? s->upcoming[0].minutes
 				       : (s->n_rounds ? s->rounds[s->n_rounds - 1].planned_minutes
 						      : DEFAULT_TOPIC_MINUTES);
@@ -571,6 +619,8 @@ int session_end(struct session *s, int64_t now, const char *by, struct buf *repl
 
 int session_add_cohost(struct session *s, const char *account, const char *by, struct buf *reply)
 {
+	if (s->phase == SESSION_IDLE)
+		return refuse(reply, "No chat is running: a co-host is added for one chat, once it is open.");
 	while (account && *account == ' ')
 		account++;
 	if (!account || !*account || strchr(account, ' ') || strlen(account) > 64)
@@ -583,7 +633,9 @@ int session_add_cohost(struct session *s, const char *account, const char *by, s
 	s->cohosts[s->n_cohosts++] = mem_strdup(account);
 	if (s->hooks.cohost_added)
 		s->hooks.cohost_added(s->hooks.ud, account, by);
-	say(s, "%s is now a co-host of this chat.", account);
+	/* confirmed to the host alone: an account named in the room would end
+	 * up in the transcript even if its owner opts out */
+	buf_printf(reply, "%s is now a co-host of this chat.", account);
 	return 0;
 }
 

@@ -26,7 +26,13 @@ struct session_round {
 	int64_t started_ms;
 	int64_t ended_ms;     /* 0 while running */
 	bool posted_by_host;  /* the host posted it; the bot did not */
+	char *agenda_topic;   /* host-posted: the planned wording it replaced, or NULL */
+	char *poster_key;     /* host-posted: the poster's participant key */
 };
+
+/* Longest title (!start TITLE) and topic (!topic TEXT), as in the config. */
+#define SESSION_TITLE_MAX 200
+#define SESSION_TOPIC_MAX 400
 
 struct session_sender {
 	const char *nick;
@@ -79,6 +85,10 @@ bool session_impersonates(const struct session *s, const char *nick, const char 
 /* Which round a room line belongs to: -1 no chat running, 0 the intro,
  * N for round N ("A2 ...", "a2)" link to round 2; a moderator's "T3:" to 3). */
 int session_classify(const struct session *s, const char *text, bool moderator);
+/* The same for a line sent at ts_ms (replayed history): -1 if it was sent
+ * before this chat opened, else the round running then, unless the line
+ * names its round itself. */
+int session_classify_at(const struct session *s, const char *text, bool moderator, int64_t ts_ms);
 
 /* N if text is an answer line ("A2 ...", "a2)") for a round that exists
  * or is planned, else 0. */
@@ -92,7 +102,8 @@ void session_on_message(struct session *s, int64_t now, const struct session_sen
 			const char *text);
 
 /* Moderator actions. Each returns 0 when done (the session announces it in
- * the room) or -1 with a short reason for the caller in `reply`. */
+ * the room, or confirms it in `reply` when it must not be announced) or -1
+ * with a short reason for the caller in `reply`. */
 int session_start(struct session *s, int64_t now, const char *title, const char *by, struct buf *reply);
 int session_next(struct session *s, int64_t now, const char *by, struct buf *reply);
 int session_insert_topic(struct session *s, int64_t now, const char *topic, const char *by,

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "mem.h"
@@ -44,7 +45,10 @@ static const char *const migrations[] = {
 	 * chat's id is stamped only while it runs): transcripts scan just it,
 	 * so the hot insert path needs no index on chat_id */
 	"  first_event_id INTEGER NOT NULL,"
-	"  last_event_id INTEGER);"
+	"  last_event_id INTEGER,"
+	/* where it is published: the room name reduced to [a-z0-9-] and the
+	 * UTC date, then -2, -3... when taken; fixed when the chat opens */
+	"  slug TEXT NOT NULL UNIQUE);"
 	"CREATE TABLE rounds ("
 	"  chat_id INTEGER NOT NULL REFERENCES chats(id),"
 	"  number INTEGER NOT NULL,"
@@ -53,6 +57,8 @@ static const char *const migrations[] = {
 	"  started_ms INTEGER NOT NULL,"
 	"  ended_ms INTEGER,"
 	"  posted_by_host INTEGER NOT NULL DEFAULT 0,"
+	"  agenda_topic TEXT,"         /* the planned wording, when a host posted their own */
+	"  person_id INTEGER REFERENCES people(id)," /* the host who posted it */
 	"  PRIMARY KEY (chat_id, number)) WITHOUT ROWID;"
 	"CREATE TABLE hosts ("         /* who ran the chat: from the config, and !cohost */
 	"  chat_id INTEGER NOT NULL REFERENCES chats(id),"
@@ -80,6 +86,14 @@ static const char *const migrations[] = {
 	 * two different ids is detected and the second one stored without a
 	 * key (store_add_event) */
 	"CREATE UNIQUE INDEX events_msgkey ON events (msgkey) WHERE msgkey IS NOT NULL;"
+	/* who spoke in each chat, written when it ends: which transcripts to
+	 * publish again when somebody opts out, and first-time participants */
+	"CREATE TABLE participants ("
+	"  chat_id INTEGER NOT NULL REFERENCES chats(id),"
+	"  person_id INTEGER NOT NULL REFERENCES people(id),"
+	"  messages INTEGER NOT NULL,"
+	"  PRIMARY KEY (chat_id, person_id)) WITHOUT ROWID;"
+	"CREATE INDEX participants_person ON participants (person_id);"
 	"CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER) WITHOUT ROWID;"
 	"INSERT INTO meta (key, value) VALUES ('fts_indexed_to', 0);"
 	"CREATE VIRTUAL TABLE events_fts USING fts5 ("
@@ -112,7 +126,7 @@ enum stmt {
 	S_ROOM_GET, S_ROOM_ADD, S_PERSON_GET, S_PERSON_ADD,
 	S_EVENT_ADD, S_ROUND_OF_MSGID, S_MSGKEY_TAKEN,
 	S_CHAT_OPEN, S_CHAT_CLOSE, S_ROUND_START, S_ROUND_END, S_HOST_ADD,
-	S_OPTOUT, S_TRANSCRIPT,
+	S_OPTOUT, S_TRANSCRIPT, S_PARTICIPANTS, S_CHATS_OF,
 	S_FTS_MARK, S_FTS_MAX, S_FTS_FILL, S_FTS_SET,
 	S_COUNT
 };
@@ -132,18 +146,27 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_ROUND_OF_MSGID] = "SELECT round FROM events WHERE msgkey = ?1 AND room_id = ?2 AND msgid = ?3",
 	[S_MSGKEY_TAKEN] = "SELECT room_id = ?2 AND msgid = ?3 FROM events WHERE msgkey = ?1",
 	[S_CHAT_OPEN] = "INSERT INTO chats (room_id, name, title, opened_by, started_ms, planned_end_ms,"
-			" first_event_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
-			" (SELECT coalesce(max(id), 0) + 1 FROM events))",
+			" first_event_id, slug) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
+			" (SELECT coalesce(max(id), 0) + 1 FROM events), ?7)",
 	[S_CHAT_CLOSE] = "UPDATE chats SET ended_ms = ?2, end_reason = ?3, messages = ?4,"
 			 " participants = ?5, last_event_id = (SELECT coalesce(max(id), 0) FROM events)"
 			 " WHERE id = ?1",
 	[S_ROUND_START] = "INSERT OR REPLACE INTO rounds (chat_id, number, topic, planned_minutes,"
-			  " started_ms, posted_by_host) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+			  " started_ms, posted_by_host, agenda_topic, person_id)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	[S_ROUND_END] = "UPDATE rounds SET ended_ms = ?3 WHERE chat_id = ?1 AND number = ?2",
 	[S_HOST_ADD] = "INSERT OR IGNORE INTO hosts (chat_id, account, role, added_by, added_ms)"
 		       " VALUES (?1, ?2, ?3, ?4, ?5)",
 	[S_OPTOUT] = "UPDATE people SET optout_ms = ?3 WHERE network = ?1 AND key = ?2",
 	[S_TRANSCRIPT] = "UPDATE chats SET transcript = ?2 WHERE id = ?1",
+	[S_PARTICIPANTS] = "INSERT OR REPLACE INTO participants (chat_id, person_id, messages)"
+			   " SELECT ?1, e.person_id, count(*) FROM events e, chats c"
+			   " WHERE c.id = ?1 AND e.id BETWEEN c.first_event_id AND c.last_event_id"
+			   " AND e.chat_id = ?1 AND e.kind IN (1, 2, 3) AND e.person_id IS NOT NULL"
+			   " AND (e.flags & 17) = 0 GROUP BY e.person_id", /* not the bot's, not commands */
+	[S_CHATS_OF] = "SELECT p.chat_id FROM participants p JOIN people u ON u.id = p.person_id"
+		       " JOIN chats c ON c.id = p.chat_id"
+		       " WHERE u.network = ?1 AND u.key = ?2 AND c.ended_ms IS NOT NULL ORDER BY p.chat_id",
 	[S_FTS_MARK] = "SELECT value FROM meta WHERE key = 'fts_indexed_to'",
 	[S_FTS_MAX] = "SELECT coalesce(max(id), 0) FROM events",
 	[S_FTS_FILL] = "INSERT INTO events_fts (rowid, text) SELECT id, text FROM events"
@@ -154,6 +177,7 @@ static const char *const stmt_sql[S_COUNT] = {
 struct store {
 	sqlite3 *db;
 	char *path;
+	bool readonly;
 	sqlite3_stmt *s[S_COUNT];
 	bool in_tx;
 	struct strmap rooms;  /* "network\x1froom" -> id */
@@ -203,14 +227,23 @@ static int exec(struct store *st, const char *sql, struct buf *err)
 	return 0;
 }
 
-static int migrate(struct store *st, struct buf *err)
+/* The schema version of an open database, or -1. */
+static int user_version(sqlite3 *db)
 {
 	sqlite3_stmt *q;
-	int version = 0;
-	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &q, NULL) == SQLITE_OK &&
+	int version = -1;
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL) == SQLITE_OK &&
 	    sqlite3_step(q) == SQLITE_ROW)
 		version = sqlite3_column_int(q, 0);
 	sqlite3_finalize(q);
+	return version;
+}
+
+static int migrate(struct store *st, struct buf *err)
+{
+	int version = user_version(st->db);
+	if (version < 0)
+		version = 0;
 	if (version > N_MIGRATIONS) {
 		buf_printf(err, "%s: the store has schema version %d, newer than this rounds (%d); "
 				"use a newer rounds or another store", st->path, version, N_MIGRATIONS);
@@ -238,25 +271,42 @@ static int migrate(struct store *st, struct buf *err)
 	return 0;
 }
 
-int store_open(const char *path, struct store **out, struct buf *err)
+static int open_store(const char *path, bool readonly, struct store **out, struct buf *err)
 {
 	struct store *st = mem_calloc(1, sizeof *st);
 	st->path = mem_strdup(path);
+	st->readonly = readonly;
 	*out = NULL;
-	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-			    NULL) != SQLITE_OK) {
+	int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	if (sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		buf_printf(err, "%s: cannot open the store: %s", path,
 			   st->db ? sqlite3_errmsg(st->db) : "out of memory");
 		goto fail;
 	}
 	sqlite3_extended_result_codes(st->db, 1);
-	sqlite3_busy_timeout(st->db, 5000);
-	if (exec(st, "PRAGMA page_size = 16384", err) || exec(st, "PRAGMA journal_mode = WAL", err) || exec(st, "PRAGMA synchronous = NORMAL", err) ||
-	    exec(st, "PRAGMA foreign_keys = ON", err) || exec(st, "PRAGMA secure_delete = OFF", err) ||
-	    exec(st, "PRAGMA cache_size = -512", err))
+	/* the daemon must not stall its loop behind another writer; a reader
+	 * (export, chats) may wait */
+	sqlite3_busy_timeout(st->db, readonly ? 5000 : 250);
+	if (readonly) {
+		int v = user_version(st->db);
+		if (v < 0) {
+			buf_printf(err, "%s: cannot read the store: %s", path, sqlite3_errmsg(st->db));
+			goto fail;
+		}
+		if (v != N_MIGRATIONS) {
+			buf_printf(err, "%s: the store has schema version %d and this rounds reads %d "
+					"(run the bot once to migrate it, or use a matching rounds)",
+				   path, v, N_MIGRATIONS);
+			goto fail;
+		}
+	} else if (exec(st, "PRAGMA page_size = 8192", err) ||
+		   exec(st, "PRAGMA journal_mode = WAL", err) ||
+		   exec(st, "PRAGMA synchronous = NORMAL", err) ||
+		   exec(st, "PRAGMA foreign_keys = ON", err) ||
+		   exec(st, "PRAGMA secure_delete = OFF", err) ||
+		   exec(st, "PRAGMA cache_size = -512", err) || migrate(st, err)) {
 		goto fail;
-	if (migrate(st, err))
-		goto fail;
+	}
 	for (int i = 0; i < S_COUNT; i++) {
 		if (sqlite3_prepare_v3(st->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &st->s[i],
 				       NULL) != SQLITE_OK) {
@@ -283,6 +333,28 @@ fail:
 	return -1;
 }
 
+int store_open(const char *path, struct store **out, struct buf *err)
+{
+	return open_store(path, false, out, err);
+}
+
+int store_open_readonly(const char *path, struct store **out, struct buf *err)
+{
+	return open_store(path, true, out, err);
+}
+
+/* After a failed statement: if SQLite rolled the transaction back itself
+ * (a full disk, an I/O error), the rows written in it are gone, and so
+ * are the rooms and people created in it: forget the cached ids. */
+static void after_error(struct store *st)
+{
+	if (st->in_tx && sqlite3_get_autocommit(st->db)) {
+		st->in_tx = false;
+		strmap_clear(&st->rooms);
+		strmap_clear(&st->people);
+	}
+}
+
 static int step_done(struct store *st, sqlite3_stmt *q, const char *what)
 {
 	int rc = sqlite3_step(q);
@@ -290,6 +362,7 @@ static int step_done(struct store *st, sqlite3_stmt *q, const char *what)
 	sqlite3_clear_bindings(q);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
 		db_error(st, what);
+		after_error(st);
 		return -1;
 	}
 	return 0;
@@ -310,12 +383,16 @@ int store_commit(struct store *st)
 {
 	if (!st->in_tx)
 		return 0;
-	st->in_tx = false;
 	st->stats.commits++;
 	if (step_done(st, st->s[S_COMMIT], "commit")) {
-		step_done(st, st->s[S_ROLLBACK], "rollback");
+		if (!sqlite3_get_autocommit(st->db))
+			step_done(st, st->s[S_ROLLBACK], "rollback");
+		st->in_tx = false;
+		strmap_clear(&st->rooms); /* their new rows were rolled back too */
+		strmap_clear(&st->people);
 		return -1;
 	}
+	st->in_tx = false;
 	return 0;
 }
 
@@ -323,9 +400,11 @@ void store_close(struct store *st)
 {
 	if (!st)
 		return;
-	store_commit(st);
-	while (store_index_pending(st, 100000) > 0)
-		;
+	if (!st->readonly) {
+		store_commit(st);
+		while (store_index_pending(st, 100000) > 0)
+			;
+	}
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(st->s[i]);
 	sqlite3_close(st->db);
@@ -531,22 +610,67 @@ int store_round_of_msgid(struct store *st, const char *network, const char *room
 	return round;
 }
 
+/* The slug's base: the room name reduced to [a-z0-9-] (never a path
+ * separator or a dot), at most 40 bytes, then the UTC date. */
+static void slug_base(const char *room, int64_t started_ms, struct buf *out)
+{
+	size_t start = out->len;
+	for (const unsigned char *p = (const unsigned char *)room; *p; p++) {
+		unsigned char ch = *p >= 'A' && *p <= 'Z' ? (unsigned char)(*p + 32) : *p;
+		if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9'))
+			buf_addc(out, (char)ch);
+		else if (out->len > start && out->p[out->len - 1] != '-')
+			buf_addc(out, '-');
+		if (out->len - start >= 40)
+			break;
+	}
+	while (out->len > start && out->p[out->len - 1] == '-')
+		out->len--;
+	if (out->len == start)
+		buf_adds(out, "chat");
+	time_t secs = (time_t)(started_ms / 1000);
+	struct tm tm;
+	gmtime_r(&secs, &tm);
+	buf_printf(out, "-%04d-%02d-%02d", (tm.tm_year + 1900) % 10000, (tm.tm_mon % 12) + 1,
+		   tm.tm_mday % 32);
+}
+
 int64_t store_chat_open(struct store *st, const char *network, const char *room, const char *name,
 			const char *title, int64_t started_ms, int64_t planned_end_ms, const char *by)
 {
 	int64_t rid = room_id(st, network, room, false);
 	if (rid < 0 || begin(st))
 		return -1;
+	struct buf slug = BUF_INIT;
+	slug_base(room, started_ms, &slug);
+	size_t base = slug.len;
 	sqlite3_stmt *q = st->s[S_CHAT_OPEN];
-	sqlite3_bind_int64(q, 1, rid);
-	sqlite3_bind_text(q, 2, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, title, -1, SQLITE_STATIC);
-	bind_text_or_null(q, 4, by);
-	sqlite3_bind_int64(q, 5, started_ms);
-	sqlite3_bind_int64(q, 6, planned_end_ms);
-	if (step_done(st, q, "open a chat"))
-		return -1;
-	return sqlite3_last_insert_rowid(st->db);
+	for (int n = 1; n < 1000; n++) {
+		if (n > 1) {
+			slug.len = base;
+			buf_printf(&slug, "-%d", n);
+		}
+		sqlite3_bind_int64(q, 1, rid);
+		sqlite3_bind_text(q, 2, name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 3, title, -1, SQLITE_STATIC);
+		bind_text_or_null(q, 4, by);
+		sqlite3_bind_int64(q, 5, started_ms);
+		sqlite3_bind_int64(q, 6, planned_end_ms);
+		sqlite3_bind_text(q, 7, slug.p, (int)slug.len, SQLITE_STATIC);
+		int rc = sqlite3_step(q);
+		sqlite3_reset(q);
+		sqlite3_clear_bindings(q);
+		if (rc == SQLITE_DONE) {
+			buf_free(&slug);
+			return sqlite3_last_insert_rowid(st->db);
+		}
+		if (sqlite3_extended_errcode(st->db) != SQLITE_CONSTRAINT_UNIQUE)
+			break; /* anything but a taken slug */
+	}
+	db_error(st, "open a chat");
+	after_error(st);
+	buf_free(&slug);
+	return -1;
 }
 
 int store_chat_close(struct store *st, int64_t chat_id, int64_t ended_ms, const char *reason,
@@ -560,12 +684,44 @@ int store_chat_close(struct store *st, int64_t chat_id, int64_t ended_ms, const 
 	bind_text_or_null(q, 3, reason);
 	sqlite3_bind_int64(q, 4, (int64_t)messages);
 	sqlite3_bind_int64(q, 5, (int64_t)participants);
-	return step_done(st, q, "close a chat");
+	if (step_done(st, q, "close a chat"))
+		return -1;
+	q = st->s[S_PARTICIPANTS];
+	sqlite3_bind_int64(q, 1, chat_id);
+	return step_done(st, q, "record the participants");
 }
 
-int store_round_start(struct store *st, int64_t chat_id, int number, const char *topic,
-		      double planned_minutes, int64_t started_ms, bool by_host)
+int store_chats_of(struct store *st, const char *network, const char *person_key, int64_t **ids,
+		   size_t *n)
 {
+	*ids = NULL;
+	*n = 0;
+	size_t cap = 0;
+	sqlite3_stmt *q = st->s[S_CHATS_OF];
+	sqlite3_bind_text(q, 1, network, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, person_key, -1, SQLITE_STATIC);
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		*ids = mem_grow(*ids, &cap, *n + 1, sizeof **ids);
+		(*ids)[(*n)++] = sqlite3_column_int64(q, 0);
+	}
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	if (rc != SQLITE_DONE) {
+		db_error(st, "find a person's chats");
+		return -1;
+	}
+	return 0;
+}
+
+int store_round_start(struct store *st, int64_t chat_id, const char *network, int number,
+		      const char *topic, const char *agenda_topic, double planned_minutes,
+		      int64_t started_ms, const char *poster_key)
+{
+	int64_t pid = 0;
+	if (poster_key &&
+	    (pid = get_or_add(st, &st->people, S_PERSON_GET, S_PERSON_ADD, network, poster_key, NULL, 0)) < 0)
+		return -1;
 	if (begin(st))
 		return -1;
 	sqlite3_stmt *q = st->s[S_ROUND_START];
@@ -574,7 +730,10 @@ int store_round_start(struct store *st, int64_t chat_id, int number, const char 
 	sqlite3_bind_text(q, 3, topic, -1, SQLITE_STATIC);
 	sqlite3_bind_double(q, 4, planned_minutes);
 	sqlite3_bind_int64(q, 5, started_ms);
-	sqlite3_bind_int(q, 6, by_host);
+	sqlite3_bind_int(q, 6, poster_key != NULL);
+	bind_text_or_null(q, 7, agenda_topic);
+	if (pid)
+		sqlite3_bind_int64(q, 8, pid);
 	return step_done(st, q, "start a round");
 }
 
@@ -636,7 +795,7 @@ bool store_index_behind(struct store *st)
 
 int store_index_pending(struct store *st, int max_rows)
 {
-	if (store_commit(st))
+	if (st->readonly || store_commit(st))
 		return -1;
 	sqlite3_stmt *q = st->s[S_FTS_MAX];
 	if (sqlite3_step(q) == SQLITE_ROW)
@@ -644,28 +803,39 @@ int store_index_pending(struct store *st, int max_rows)
 	sqlite3_reset(q);
 	if (st->last_id <= st->fts_mark)
 		return 0;
+	if (begin(st))
+		return -1;
+	/* the watermark is read again inside the transaction: never index a row
+	 * twice, even if another process moved it */
+	q = st->s[S_FTS_MARK];
+	if (sqlite3_step(q) == SQLITE_ROW)
+		st->fts_mark = sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
 	int64_t upto = st->last_id;
 	if (max_rows > 0 && upto - st->fts_mark > max_rows)
 		upto = st->fts_mark + max_rows;
-	if (begin(st))
-		return -1;
-	q = st->s[S_FTS_FILL];
-	sqlite3_bind_int64(q, 1, st->fts_mark);
-	sqlite3_bind_int64(q, 2, upto);
-	if (step_done(st, q, "index messages"))
-		goto fail;
-	q = st->s[S_FTS_SET];
-	sqlite3_bind_int64(q, 1, upto);
-	if (step_done(st, q, "index messages"))
-		goto fail;
+	int n = 0;
+	if (upto > st->fts_mark) {
+		q = st->s[S_FTS_FILL];
+		sqlite3_bind_int64(q, 1, st->fts_mark);
+		sqlite3_bind_int64(q, 2, upto);
+		if (step_done(st, q, "index messages"))
+			goto fail;
+		q = st->s[S_FTS_SET];
+		sqlite3_bind_int64(q, 1, upto);
+		if (step_done(st, q, "index messages"))
+			goto fail;
+		n = (int)(upto - st->fts_mark);
+	}
 	if (store_commit(st))
-		goto fail_committed;
-	int n = (int)(upto - st->fts_mark);
-	st->fts_mark = upto;
+		return -1;
+	if (n)
+		st->fts_mark = upto;
 	return n;
 fail:
-	st->in_tx = false;
-	step_done(st, st->s[S_ROLLBACK], "rollback");
-fail_committed:
+	if (st->in_tx) {
+		step_done(st, st->s[S_ROLLBACK], "rollback");
+		st->in_tx = false;
+	}
 	return -1;
 }

@@ -35,6 +35,10 @@ void store_global_init(void);
 /* Opens or creates the store, migrating it to the current schema.
  * Returns 0, or -1 with a message for a person in err. */
 int store_open(const char *path, struct store **out, struct buf *err);
+/* Opens an existing store for reading only (export, listing): it is never
+ * created or migrated, and closing it writes nothing, so it is safe while
+ * the daemon runs. */
+int store_open_readonly(const char *path, struct store **out, struct buf *err);
 /* Commits, indexes what is pending, and closes. */
 void store_close(struct store *st);
 /* Read access for the transcript model and search (same thread). */
@@ -55,12 +59,22 @@ int store_add_event(struct store *st, const struct event *ev, const char *person
 /* The round of the stored message with this id in this room, or -1. */
 int store_round_of_msgid(struct store *st, const char *network, const char *room, const char *msgid);
 
+/* Opens a chat and fixes its slug (see the chats table). Returns its id or -1. */
 int64_t store_chat_open(struct store *st, const char *network, const char *room, const char *name,
 			const char *title, int64_t started_ms, int64_t planned_end_ms, const char *by);
+/* Ends a chat, and records who spoke in it (the participants table). */
 int store_chat_close(struct store *st, int64_t chat_id, int64_t ended_ms, const char *reason,
 		     uint64_t messages, uint64_t participants);
-int store_round_start(struct store *st, int64_t chat_id, int number, const char *topic,
-		      double planned_minutes, int64_t started_ms, bool by_host);
+/* The ended chats a person spoke in (ids into *ids, which the caller
+ * frees). Returns 0 or -1. */
+int store_chats_of(struct store *st, const char *network, const char *person_key, int64_t **ids,
+		   size_t *n);
+/* A round began. poster_key: the person key of the host who posted the
+ * topic themselves (NULL when the bot posted it); agenda_topic: the
+ * planned wording it replaced, or NULL. */
+int store_round_start(struct store *st, int64_t chat_id, const char *network, int number,
+		      const char *topic, const char *agenda_topic, double planned_minutes,
+		      int64_t started_ms, const char *poster_key);
 int store_round_end(struct store *st, int64_t chat_id, int number, int64_t ended_ms);
 /* Records who runs a chat: a host or co-host from the config (by NULL) or
  * a co-host added with !cohost (by: who added them). */

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "json.h"
@@ -48,66 +47,34 @@ int export_render(sqlite3 *db, int64_t chat_id, enum export_format format, struc
 	return rc;
 }
 
-static void utc_date(int64_t ms, char out[11])
-{
-	time_t s = (time_t)(ms / 1000);
-	struct tm tm;
-	gmtime_r(&s, &tm);
-	strftime(out, 11, "%Y-%m-%d", &tm);
-}
-
 int export_slug(sqlite3 *db, int64_t chat_id, struct buf *out, struct buf *err)
 {
 	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2(db,
-			       "SELECT r.name, c.started_ms, c.room_id FROM chats c JOIN rooms r"
-			       " ON r.id = c.room_id WHERE c.id = ?1", -1, &q, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(db, "SELECT slug FROM chats WHERE id = ?1", -1, &q, NULL) != SQLITE_OK) {
 		buf_printf(err, "store: %s", sqlite3_errmsg(db));
 		return -1;
 	}
 	sqlite3_bind_int64(q, 1, chat_id);
-	if (sqlite3_step(q) != SQLITE_ROW) {
-		sqlite3_finalize(q);
+	int rc = -1;
+	if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0)) {
+		buf_adds(out, (const char *)sqlite3_column_text(q, 0));
+		rc = 0;
+	} else {
 		buf_printf(err, "no chat with id %lld in the store", (long long)chat_id);
-		return -1;
 	}
-	/* the room name reduced to [a-z0-9-]: never a path separator or a dot */
-	const unsigned char *room = sqlite3_column_text(q, 0);
-	size_t start = out->len;
-	for (; room && *room; room++) {
-		unsigned char ch = *room;
-		if (ch >= 'A' && ch <= 'Z')
-			ch = (unsigned char)(ch + 32);
-		if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9'))
-			buf_addc(out, (char)ch);
-		else if (out->len > start && out->p[out->len - 1] != '-')
-			buf_addc(out, '-');
-		if (out->len - start >= 40)
-			break;
-	}
-	while (out->len > start && out->p[out->len - 1] == '-')
-		out->len--;
-	if (out->len == start)
-		buf_adds(out, "chat");
-	int64_t started = sqlite3_column_int64(q, 1), room_id = sqlite3_column_int64(q, 2);
 	sqlite3_finalize(q);
-	char date[11];
-	utc_date(started, date);
-	buf_printf(out, "-%s", date);
-	/* later chats in the same room on the same UTC day get -2, -3, ... */
-	int64_t day = started - (started % 86400000 + 86400000) % 86400000;
-	sqlite3_prepare_v2(db,
-			   "SELECT count(*) FROM chats WHERE room_id = ?1 AND id < ?2"
-			   " AND started_ms >= ?3 AND started_ms < ?3 + 86400000", -1, &q, NULL);
-	sqlite3_bind_int64(q, 1, room_id);
-	sqlite3_bind_int64(q, 2, chat_id);
-	sqlite3_bind_int64(q, 3, day);
-	int64_t earlier = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
-	sqlite3_finalize(q);
-	if (earlier)
-		buf_printf(out, "-%lld", (long long)earlier + 1);
-	out->p[out->len] = '\0';
-	return 0;
+	return rc;
+}
+
+int export_location(sqlite3 *db, int64_t chat_id, const char *output_dir, const char *base_url,
+		    struct buf *out, struct buf *err)
+{
+	struct buf slug = BUF_INIT;
+	int rc = export_slug(db, chat_id, &slug, err);
+	if (rc == 0)
+		buf_printf(out, "%s/%s/transcript.md", base_url ? base_url : output_dir, slug.p);
+	buf_free(&slug);
+	return rc;
 }
 
 /* Writes data to path through a temporary file and a rename. */
@@ -132,7 +99,7 @@ static int write_atomic(const char *path, const struct buf *data, struct buf *er
 		}
 		off += (size_t)n;
 	}
-	if (fsync(fd) != 0 || close(fd) != 0) {
+	if (close(fd) != 0) {
 		fd = -1;
 		buf_printf(err, "cannot write %s: %s", tmp.p, strerror(errno));
 		goto fail;
@@ -160,8 +127,7 @@ static int make_dir(const char *path, struct buf *err)
 	return -1;
 }
 
-int export_chat(sqlite3 *db, int64_t chat_id, const char *output_dir, const char *base_url,
-		struct buf *location, struct buf *err)
+int export_chat(sqlite3 *db, int64_t chat_id, const char *output_dir, struct buf *err)
 {
 	struct transcript *t = NULL;
 	struct buf slug = BUF_INIT, dir = BUF_INIT, path = BUF_INIT, data = BUF_INIT;
@@ -184,10 +150,6 @@ int export_chat(sqlite3 *db, int64_t chat_id, const char *output_dir, const char
 		if (render_model(t, files[i].format, &data, err) || write_atomic(path.p, &data, err))
 			goto done;
 	}
-	if (base_url)
-		buf_printf(location, "%s/%s/transcript.md", base_url, slug.p);
-	else
-		buf_add(location, path.p, path.len);
 	rc = 0;
 done:
 	transcript_free(t);

@@ -147,9 +147,13 @@ static const char sql_cohosts[] =
 	"                 AND p.key = 'a:' || lower(h.account))"
 	" ORDER BY h.role = 'cohost', h.added_ms, h.account";
 
+/* A topic a host typed is their own text: withheld if they opted out,
+ * and the planned wording (if any) shown instead. */
 static const char sql_rounds[] =
-	"SELECT number, topic, planned_minutes, started_ms, ended_ms, posted_by_host"
-	" FROM rounds WHERE chat_id = ?1 AND number > 0 ORDER BY number";
+	"SELECT r.number, CASE WHEN p.optout_ms IS NOT NULL THEN coalesce(r.agenda_topic, '')"
+	"  ELSE r.topic END, r.planned_minutes, r.started_ms, r.ended_ms, r.posted_by_host"
+	" FROM rounds r LEFT JOIN people p ON p.id = r.person_id"
+	" WHERE r.chat_id = ?1 AND r.number > 0 ORDER BY r.number";
 
 /* Published kinds: messages and actions, and notices only from the bot;
  * never private lines or commands. */
@@ -376,7 +380,7 @@ static int load_messages(struct loader *l)
 	sqlite3_bind_int(q, 4, EVENT_ACTION);
 	sqlite3_bind_int(q, 5, EVENT_NOTICE);
 	sqlite3_bind_int(q, 6, EVENT_F_SELF);
-	sqlite3_bind_int(q, 7, EVENT_F_PRIVATE | EVENT_F_COMMAND);
+	sqlite3_bind_int(q, 7, EVENT_F_PRIVATE | EVENT_F_COMMAND | EVENT_F_STATUSMSG);
 	while ((st = sqlite3_step(q)) == SQLITE_ROW) {
 		unsigned flags = (unsigned)sqlite3_column_int(q, 3);
 		bool has_person = sqlite3_column_type(q, 4) != SQLITE_NULL;

@@ -6,13 +6,16 @@
  *   - published: messages and actions in the chat's room, and the bot's
  *     own messages and notices there; replayed history counts (it is the
  *     same message, stored once);
- *   - never published: private messages, commands typed to the bot, other
- *     people's notices, audit records, joins, parts, quits, nick changes,
- *     kicks and topic changes;
+ *   - never published: private messages, lines sent to the room's
+ *     operators only ("@#room"), commands typed to the bot, other people's
+ *     notices, audit records, joins, parts, quits, nick changes, kicks and
+ *     topic changes;
  *   - withheld: every line of a person who has opted out (people.optout_ms
  *     set when the model is loaded). Only the number of such lines and of
  *     such people is kept, never who; a reply to a withheld line loses its
- *     reference, and an opted-out opener or co-host is not named.
+ *     reference, an opted-out opener or co-host is not named, and a topic
+ *     an opted-out host typed is replaced by the planned wording (or left
+ *     blank).
  *
  * Lines are grouped into sections: the intro (round 0, before T1), one per
  * round, and "after the last topic". A line goes to the round it is

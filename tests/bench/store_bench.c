@@ -62,7 +62,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	int64_t chat = store_chat_open(st, "bench", "#bench", "bench", "bench", 1795305522000, 0, NULL);
-	store_round_start(st, chat, 1, "topic", 10, 1795305522000, false);
+	store_round_start(st, chat, "bench", 1, "topic", NULL, 10, 1795305522000, NULL);
 	store_commit(st);
 	seed = 7;
 	c0 = bench_cpu_seconds();

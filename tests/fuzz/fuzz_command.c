@@ -38,8 +38,9 @@ static const char *h_ended(void *ud, int64_t now, const char *reason)
 	return "/tmp/transcript.md";
 }
 
-static void h_optout(void *ud, bool out)
+static bool h_optout(void *ud, bool out, struct buf *why)
 {
+	return true;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -10,6 +10,7 @@
 """
 
 import os
+import re
 import time
 
 import roundstest as rt
@@ -83,7 +84,9 @@ def run(srv, bot, host):
     check(bot.proc.poll() is None, "the bot died", bot)
     rc = bot.stop()
     check(rc == 0, "rounds exited %s on SIGTERM" % rc, bot)
-    check("malformed and dropped" in bot.log(), "no malformed-line count at exit", bot)
+    counts = re.search(r"dropped: (\d+) malformed, (\d+) too long", bot.log())
+    check(counts and counts.group(1) == "6" and counts.group(2) == "1",
+          "the lines dropped at exit: %r" % ((counts and counts.groups()),), bot)
     quit_line = [l for n, l in srv.received if n == "rounds_" and l.startswith("QUIT")]
     check(quit_line, "the bot did not send QUIT when stopped", bot)
     guest.close()

@@ -113,16 +113,18 @@ static void c_reply(void *ud, const char *text)
 static void c_audit(void *ud, const char *text)
 {
 	struct world *w = ud;
+	assert_true(w->n_audits < 16);
 	snprintf(w->audits[w->n_audits++], 256, "%s", text);
 }
 
-static void c_optout(void *ud, bool out)
+static bool c_optout(void *ud, bool out, struct buf *why)
 {
 	struct world *w = ud;
 	if (out)
 		w->optouts++;
 	else
 		w->optins++;
+	return true;
 }
 
 /* Types `text` as nick/account; returns true if it was a command. */
@@ -264,11 +266,20 @@ static void test_host_posts_topics(void **state)
 	/* a participant cannot move the chat */
 	post(w, "bob", NULL, "T2: hijack");
 	assert_int_equal(session_round_number(w->s), 1);
+	/* a host's sentence that merely starts like a topic does not move it */
+	post(w, "alice", "alice", "T2 diabetes is on the rise");
+	post(w, "alice", "alice", "T1-weighted images show it");
+	post(w, "alice", "alice", "t3 later maybe");
+	assert_int_equal(session_round_number(w->s), 1);
 	/* the host jumps to T3: topic 2 is passed over */
 	w->now += 3 * MIN;
-	post(w, "alice", "alice", "Q3 - Employers");
+	post(w, "alice", "alice", "Q3) Employers");
 	assert_int_equal(session_round_number(w->s), 3);
 	assert_int_equal(session_upcoming(w->s), 0);
+	assert_string_equal(session_current_round(w->s)->topic, "Employers");
+	/* the planned wording and who posted it are kept (for privacy) */
+	assert_string_equal(session_current_round(w->s)->agenda_topic, "What should employers do?");
+	assert_string_equal(session_current_round(w->s)->poster_key, "a:alice");
 	/* repeating an earlier topic does nothing */
 	post(w, "alice", "alice", "T2: back?");
 	assert_int_equal(session_round_number(w->s), 3);
@@ -487,6 +498,52 @@ static void test_duration_format(void **state)
 	buf_free(&b);
 }
 
+static void test_replayed_lines_by_time(void **state)
+{
+	struct world *w = make();
+	type(w, "alice", "alice", false, "!start");
+	run_until(w, T0 + 5 * MIN);  /* T1 */
+	run_until(w, T0 + 15 * MIN); /* T2 */
+	/* a line replayed by the server after a rejoin goes where it was said */
+	assert_int_equal(session_classify_at(w->s, "hello again", false, T0 - MIN), -1);
+	assert_int_equal(session_classify_at(w->s, "hello", false, T0 + 2 * MIN), 0);
+	assert_int_equal(session_classify_at(w->s, "nights are hard", false, T0 + 7 * MIN), 1);
+	assert_int_equal(session_classify_at(w->s, "sleep", false, T0 + 16 * MIN), 2);
+	/* an explicit answer still names its round */
+	assert_int_equal(session_classify_at(w->s, "A1 late", false, T0 + 16 * MIN), 1);
+	destroy(w);
+}
+
+static void test_cohost_and_limits(void **state)
+{
+	struct world *w = make();
+	type(w, "alice", "alice", false, "!cohost dave");
+	assert_true(replied(w, "No chat is running: a co-host is added for one chat"));
+	assert_int_equal(w->cohosts_added, 0);
+	char title[300];
+	memset(title, 'x', sizeof title - 1);
+	title[sizeof title - 1] = '\0';
+	char line[320];
+	snprintf(line, sizeof line, "!start %s", title);
+	type(w, "alice", "alice", false, line);
+	assert_true(replied(w, "That title is too long (at most 200 bytes)."));
+	assert_int_equal(session_phase(w->s), SESSION_IDLE);
+	type(w, "alice", "alice", false, "!start");
+	int said_before = w->n_said;
+	type(w, "alice", "alice", false, "!cohost dave");
+	/* confirmed to the host only: never named in the room (or the transcript) */
+	assert_true(replied(w, "dave is now a co-host of this chat."));
+	assert_int_equal(w->n_said, said_before);
+	char topic[500];
+	memset(topic, 'y', sizeof topic - 1);
+	topic[sizeof topic - 1] = '\0';
+	char tline[520];
+	snprintf(tline, sizeof tline, "!topic %s", topic);
+	type(w, "alice", "alice", false, tline);
+	assert_true(replied(w, "That topic is too long (at most 400 bytes)."));
+	destroy(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -500,6 +557,8 @@ int main(void)
 		cmocka_unit_test(test_overrun_closes_abandoned_chat),
 		cmocka_unit_test(test_counts_and_intro_zero),
 		cmocka_unit_test(test_clock_jump),
+		cmocka_unit_test(test_replayed_lines_by_time),
+		cmocka_unit_test(test_cohost_and_limits),
 		cmocka_unit_test(test_duration_format),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

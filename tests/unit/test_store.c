@@ -80,7 +80,7 @@ static void test_chat_rounds_and_linking(void **state)
 	struct store *st = store_fixture_open();
 	int64_t chat = store_chat_open(st, "testnet", "#hcsm", "hcsm", "HCSM weekly", 1000, 99000, "alice");
 	assert_true(chat > 0);
-	assert_int_equal(store_round_start(st, chat, 1, "Burnout?", 10, 2000, false), 0);
+	assert_int_equal(store_round_start(st, chat, "testnet", 1, "Burnout?", NULL, 10, 2000, NULL), 0);
 	struct event a = msg("bob", "A1 yes", "m10", 2500);
 	assert_int_equal(store_add_event(st, &a, "n:bob", chat, 1, NULL), 1);
 	assert_int_equal(store_round_of_msgid(st, "testnet", "#hcsm", "m10"), 1);
@@ -204,6 +204,63 @@ static void test_open_errors(void **state)
 	buf_free(&err);
 }
 
+static const char *slug_of(struct store *st, int64_t chat, char *out, size_t cap)
+{
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(store_db(st), "SELECT slug FROM chats WHERE id = ?1", -1, &q, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_int64(q, 1, chat);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	snprintf(out, cap, "%s", (const char *)sqlite3_column_text(q, 0));
+	sqlite3_finalize(q);
+	return out;
+}
+
+static void test_slugs_never_collide(void **state)
+{
+	struct store *st = store_fixture_open();
+	int64_t day = 1795305600000; /* 2026-11-22T00:00:00Z */
+	int64_t a = store_chat_open(st, "libera", "#hcsm", "a", "t", day + 1000, 0, NULL);
+	int64_t b = store_chat_open(st, "oftc", "#hcsm", "b", "t", day + 2000, 0, NULL);
+	int64_t c = store_chat_open(st, "libera", "&hcsm", "c", "t", day + 3000, 0, NULL);
+	int64_t d = store_chat_open(st, "libera", "#HCSM", "d", "t", day + 86400000, 0, NULL);
+	int64_t e = store_chat_open(st, "libera", "#../../etc", "e", "t", day, 0, NULL);
+	int64_t f = store_chat_open(st, "libera", "#", "f", "t", day, 0, NULL);
+	assert_true(a > 0 && b > 0 && c > 0 && d > 0 && e > 0 && f > 0);
+	char s[64];
+	assert_string_equal(slug_of(st, a, s, sizeof s), "hcsm-2026-11-22");
+	assert_string_equal(slug_of(st, b, s, sizeof s), "hcsm-2026-11-22-2");
+	assert_string_equal(slug_of(st, c, s, sizeof s), "hcsm-2026-11-22-3");
+	assert_string_equal(slug_of(st, d, s, sizeof s), "hcsm-2026-11-23");
+	assert_string_equal(slug_of(st, e, s, sizeof s), "etc-2026-11-22");
+	assert_string_equal(slug_of(st, f, s, sizeof s), "chat-2026-11-22");
+	store_commit(st);
+	store_close(st);
+}
+
+static void test_readonly_open(void **state)
+{
+	struct store *st = store_fixture_open();
+	struct event a = msg("alice", "hello", "m1", 1000);
+	store_add_event(st, &a, "a:alice", 0, -1, NULL);
+	store_commit(st); /* not indexed yet */
+	struct store *ro;
+	struct buf err = BUF_INIT;
+	assert_int_equal(store_open_readonly(store_fixture_path, &ro, &err), 0);
+	assert_int_equal(store_index_pending(ro, 0), -1); /* a reader never writes */
+	store_close(ro);
+	/* closing the reader indexed nothing: the writer still has its row to index */
+	assert_true(store_index_behind(st));
+	assert_int_equal(store_index_pending(st, 0), 1);
+	store_close(st);
+	char missing[400];
+	snprintf(missing, sizeof missing, "%s/nope.db", store_fixture_dir);
+	assert_int_equal(store_open_readonly(missing, &ro, &err), -1);
+	assert_non_null(strstr(err.p, "cannot open the store"));
+	assert_int_equal(access(missing, F_OK), -1); /* and it was not created */
+	buf_free(&err);
+}
+
 int main(void)
 {
 	log_set_level(LOG_ERROR);
@@ -213,6 +270,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_msgkey_collision_loses_nothing, store_fixture_setup, store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_chat_rounds_and_linking, store_fixture_setup, store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_optout, store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_slugs_never_collide, store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_readonly_open, store_fixture_setup, store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_full_text_index, store_fixture_setup, store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_and_version, store_fixture_setup, store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_open_errors, store_fixture_setup, store_fixture_teardown),

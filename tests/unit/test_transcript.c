@@ -161,13 +161,14 @@ static int64_t make_chat1(struct store *st)
 	int64_t chat = store_chat_open(st, "testnet", "#hcsm", "hcsm", "HCSM weekly: burnout",
 				       at("20:00:00"), at("20:35:00"), "alice");
 	assert_true(chat > 0);
-	assert_int_equal(store_round_start(st, chat, 1, "How do you recognise burnout in yourself?", 10,
-					   at("20:05:00"), false), 0);
+	assert_int_equal(store_round_start(st, chat, "testnet", 1, "How do you recognise burnout in yourself?",
+					   NULL, 10, at("20:05:00"), NULL), 0);
 	assert_int_equal(store_round_end(st, chat, 1, at("20:15:00")), 0);
-	assert_int_equal(store_round_start(st, chat, 2, "What helps you recover?", 10, at("20:15:00"), true), 0);
+	assert_int_equal(store_round_start(st, chat, "testnet", 2, "What helps you recover?",
+					   "What has helped you recover?", 10, at("20:15:00"), "a:alice"), 0);
 	assert_int_equal(store_round_end(st, chat, 2, at("20:25:00")), 0);
-	assert_int_equal(store_round_start(st, chat, 3, "One thing you'll do for yourself this week?", 7.5,
-					   at("20:25:00"), false), 0);
+	assert_int_equal(store_round_start(st, chat, "testnet", 3, "One thing you'll do for yourself this week?",
+					   NULL, 7.5, at("20:25:00"), NULL), 0);
 	assert_int_equal(store_round_end(st, chat, 3, at("20:35:00")), 0);
 	for (size_t i = 0; i < sizeof chat1_lines / sizeof chat1_lines[0]; i++)
 		add_line(st, chat, &chat1_lines[i]);
@@ -495,8 +496,8 @@ static void test_markdown_hostile(void **state)
 	int64_t chat = store_chat_open(st, "testnet", "#hcsm", "hcsm", "# <img src=x> [t](javascript:x) *T*",
 				       at("20:00:00"), 0, "<i>op</i>");
 	assert_true(chat > 0);
-	assert_int_equal(store_round_start(st, chat, 1, "![x](http://evil.example) <b>topic</b> #", 10,
-					   at("20:05:00"), false), 0);
+	assert_int_equal(store_round_start(st, chat, "testnet", 1, "![x](http://evil.example) <b>topic</b> #",
+					   NULL, 10, at("20:05:00"), NULL), 0);
 	size_t n = sizeof hostile / sizeof hostile[0];
 	char msgid[32], when[16];
 	for (size_t i = 0; i < n; i++) {
@@ -580,6 +581,36 @@ static void test_invalid_utf8(void **state)
 
 /* A chat with nothing in it still renders, and a round stamp that names no
  * recorded round falls back to the round running at the time. */
+/* A topic a host typed is theirs: after they opt out, the heading shows
+ * the planned wording instead (or nothing when there was none). */
+static void test_opted_out_host_topic(void **state)
+{
+	struct store *st = store_fixture_open();
+	int64_t chat = store_chat_open(st, "testnet", "#hcsm", "hcsm", "t", at("20:00:00"), 0, NULL);
+	assert_int_equal(store_round_start(st, chat, "testnet", 1, "Zed's own words about his clinic",
+					   "What helps?", 10, at("20:05:00"), "a:zed"), 0);
+	assert_int_equal(store_round_start(st, chat, "testnet", 2, "Zed's ad-hoc topic", NULL, 10,
+					   at("20:15:00"), "a:zed"), 0);
+	assert_int_equal(store_commit(st), 0);
+	struct transcript *t = load_ok(st, chat);
+	assert_string_equal(t->rounds[0].topic, "Zed's own words about his clinic");
+	transcript_free(t);
+	assert_int_equal(store_set_optout(st, "testnet", "a:zed", true, at("21:00:00")), 0);
+	assert_int_equal(store_commit(st), 0);
+	t = load_ok(st, chat);
+	assert_string_equal(t->rounds[0].topic, "What helps?");
+	assert_string_equal(t->rounds[1].topic, "");
+	struct buf out = BUF_INIT;
+	markdown_render(t, &out);
+	assert_null(strstr(out.p, "Zed"));
+	buf_clear(&out);
+	assert_int_equal(tjson_render(t, 0, &out), 0);
+	assert_null(strstr(out.p, "Zed"));
+	buf_free(&out);
+	transcript_free(t);
+	store_close(st);
+}
+
 static void test_empty_and_unknown_round(void **state)
 {
 	struct store *st = store_fixture_open();
@@ -593,7 +624,7 @@ static void test_empty_and_unknown_round(void **state)
 	assert_int_equal(tjson_render(t, 0, &out), 0);
 	transcript_free(t);
 
-	assert_int_equal(store_round_start(st, chat, 1, "one", 10, at("20:05:00"), false), 0);
+	assert_int_equal(store_round_start(st, chat, "testnet", 1, "one", NULL, 10, at("20:05:00"), NULL), 0);
 	struct line l1 = {"20:06:00", .nick = "bob", .round = 9, .text = "A9 bogus"};
 	struct line l2 = {"20:04:00", .nick = "bob", .round = -1, .text = "no stamp"};
 	add_line(st, chat, &l1);
@@ -650,6 +681,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_such_chat, store_fixture_setup, store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_markdown_hostile, store_fixture_setup, store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_invalid_utf8, store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_opted_out_host_topic, store_fixture_setup, store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_empty_and_unknown_round, store_fixture_setup, store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_reply_chain, store_fixture_setup, store_fixture_teardown),
 	};

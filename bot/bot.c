@@ -155,9 +155,14 @@ static const char *chat_ended(void *ud, int64_t now, const char *reason)
 	buf_free(&err);
 	store_set_transcript(st, id, c->location.p);
 	store_commit(st);
-	/* written on the next loop turn: the wrap-up goes out first, and the
-	 * loop is not held up by rendering */
-	export_soon(c->bot, id);
+	/* written now, before the wrap-up that links to it goes out: a few
+	 * milliseconds of rendering and two unsynced writes */
+	if (export_chat(store_db(st), id, c->bot->cfg->output_dir, &err) != 0) {
+		log_error("chat %s: could not write the transcript: %s", c->cfg->name, err.p);
+		buf_free(&err);
+		return NULL;
+	}
+	buf_free(&err);
 	log_info("chat %s: ended (%s); transcript at %s", c->cfg->name, reason, c->location.p);
 	return c->location.p;
 }

@@ -79,6 +79,8 @@ static void chat_started(void *ud, int64_t now, const char *title, const char *b
 				     now, planned, by);
 	if (c->chat_id < 0)
 		c->chat_id = 0;
+	if (c->chat_id)
+		store_chat_options(c->bot->store, c->chat_id, c->cfg->timezone, c->cfg->pseudonyms);
 	for (size_t i = 0; c->chat_id && i < c->cfg->n_hosts; i++)
 		store_add_host(c->bot->store, c->chat_id, c->cfg->hosts[i], false, NULL, now);
 	for (size_t i = 0; c->chat_id && i < c->cfg->n_cohosts; i++)

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "config_check.h"
+#include "tz.h"
 #include "log.h"
 #include "mem.h"
 #include "utf8.h"
@@ -264,8 +265,8 @@ static void parse_network(struct config_check_ctx *c, const char *dir, json_t *o
 
 static const char *const chat_keys[] = {
 	"agenda", "cohosts", "disclaimer", "hosts", "intro_minutes", "network",
-	"ops_are_moderators", "overrun_grace_minutes", "prefix", "room", "rules", "title",
-	"warning_minutes", "welcome",
+	"ops_are_moderators", "overrun_grace_minutes", "prefix", "pseudonyms", "room", "rules",
+	"timezone", "title", "warning_minutes", "welcome",
 };
 static const char *const topic_keys[] = {"minutes", "topic"};
 
@@ -359,6 +360,27 @@ static void parse_chat(struct config_check_ctx *c, const struct config *cfg, jso
 	config_check_get_text(c, obj, "room", &config_check_rule_room, &chat->room);
 	chat->title = mem_strdup(chat->name);
 	config_check_get_text(c, obj, "title", &config_check_rule_title, &chat->title);
+	chat->timezone = mem_strdup("UTC");
+	json_t *zone = json_object_get(obj, "timezone");
+	if (zone) {
+		size_t mark = config_check_key_push(c, "timezone");
+		struct buf why = BUF_INIT;
+		struct tz *z = NULL;
+		if (!json_is_string(zone)) {
+			config_check_expected(c, zone, "an IANA time zone name such as \"America/New_York\"");
+		} else if (tz_load(json_string_value(zone), &z, &why) != 0) {
+			/* tz says what is wrong with the name, quoted and escaped */
+			config_check_report(c, "%s; expected an IANA time zone name such as "
+					       "\"America/New_York\"", buf_str(&why));
+		} else {
+			free(chat->timezone);
+			chat->timezone = mem_strdup(json_string_value(zone));
+		}
+		tz_free(z);
+		buf_free(&why);
+		config_check_key_pop(c, mark);
+	}
+	config_check_get_bool(c, obj, "pseudonyms", &chat->pseudonyms);
 	get_message(c, obj, "welcome", &chat->welcome);
 	chat->disclaimer = mem_strdup(DEFAULT_DISCLAIMER);
 	get_message(c, obj, "disclaimer", &chat->disclaimer);
@@ -433,7 +455,7 @@ static void check_duplicate_rooms(struct config_check_ctx *c, struct config *cfg
 /* ---- top level ------------------------------------------------------------- */
 
 static const char *const top_keys[] = {
-	"base_url", "chats", "log_level", "networks", "output_dir", "store",
+	"archive_title", "base_url", "chats", "log_level", "networks", "output_dir", "store",
 };
 
 /* Validates the "networks" or "chats" object: its keys are names. Returns
@@ -468,6 +490,7 @@ static void parse_root(struct config_check_ctx *c, json_t *root, struct config *
 	CONFIG_CHECK_CHECK_KEYS(c, root, top_keys);
 	config_check_get_path(c, cfg->dir, root, "store", false, &cfg->store_path);
 	config_check_get_path(c, cfg->dir, root, "output_dir", false, &cfg->output_dir);
+	config_check_get_text(c, root, "archive_title", &config_check_rule_title, &cfg->archive_title);
 	if (config_check_get_text(c, root, "base_url", &config_check_rule_url, &cfg->base_url) > 0) {
 		size_t n = strlen(cfg->base_url);
 		while (n && cfg->base_url[n - 1] == '/')
@@ -481,6 +504,7 @@ static void parse_root(struct config_check_ctx *c, json_t *root, struct config *
 		config_check_key_pop(c, mark);
 	} else if (level) {
 		free(cfg->log_level);
+	free(cfg->archive_title);
 		cfg->log_level = mem_strdup(json_string_value(level));
 	}
 
@@ -546,6 +570,7 @@ int config_load_string(const char *path, const char *json, size_t len, struct co
 	cfg->store_path = config_check_path_resolve(cfg->dir, "rounds.db");
 	cfg->output_dir = config_check_path_resolve(cfg->dir, "transcripts");
 	cfg->log_level = mem_strdup("info");
+	cfg->archive_title = mem_strdup("Chat archive");
 
 	json_error_t jerr;
 	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -651,6 +676,7 @@ static void free_chat(struct config_chat *ch)
 	free(ch->welcome);
 	free(ch->disclaimer);
 	free(ch->rules);
+	free(ch->timezone);
 	free(ch->prefix);
 	for (size_t i = 0; i < ch->n_agenda; i++)
 		free(ch->agenda[i].text);

@@ -61,6 +61,8 @@ struct config_chat {
 	char *welcome;         /* NULL: the session's greeting; "": none */
 	char *disclaimer;      /* default: a general "not medical advice" notice; NULL: "" */
 	char *rules;           /* a link or a sentence; NULL: none */
+	char *timezone;        /* IANA name transcripts show times in; default "UTC" */
+	bool pseudonyms;       /* publish participants under stable pseudonyms; default false */
 	char *prefix;          /* default "!" */
 	struct config_topic *agenda;
 	size_t n_agenda;
@@ -72,6 +74,7 @@ struct config {
 	char *store_path;      /* default DIR/rounds.db */
 	char *output_dir;      /* default DIR/transcripts */
 	char *base_url;        /* NULL: the wrap-up gives the file path */
+	char *archive_title;   /* the archive site's title; default "Chat archive" */
 	char *log_level;       /* default "info" */
 	struct config_network *networks;
 	size_t n_networks;

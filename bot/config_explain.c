@@ -132,6 +132,10 @@ static void explain_chat(const struct config_chat *ch, struct buf *out)
 	put_plain(out, ch->prefix);
 	buf_printf(out, "\"; disclaimer %s; rules %s\n", ch->disclaimer ? "posted" : "off",
 		   ch->rules ? "posted" : "none");
+	buf_adds(out, "  transcripts show times in ");
+	put_plain(out, ch->timezone ? ch->timezone : "UTC");
+	buf_adds(out, ch->pseudonyms ? "; participants appear under pseudonyms\n"
+				     : "; participants appear under their nicks\n");
 }
 
 void config_explain(const struct config *cfg, struct buf *out)

@@ -48,7 +48,10 @@ static const char *const migrations[] = {
 	"  last_event_id INTEGER,"
 	/* where it is published: the room name reduced to [a-z0-9-] and the
 	 * UTC date, then -2, -3... when taken; fixed when the chat opens */
-	"  slug TEXT NOT NULL UNIQUE);"
+	"  slug TEXT NOT NULL UNIQUE,"
+	"  timezone TEXT NOT NULL DEFAULT 'UTC'," /* IANA name the chat is shown in */
+	"  pseudonyms INTEGER NOT NULL DEFAULT 0," /* publish participants under pseudonyms */
+	"  changed_ms INTEGER);"       /* set when published files must be written again */
 	"CREATE TABLE rounds ("
 	"  chat_id INTEGER NOT NULL REFERENCES chats(id),"
 	"  number INTEGER NOT NULL,"
@@ -94,8 +97,22 @@ static const char *const migrations[] = {
 	"  messages INTEGER NOT NULL,"
 	"  PRIMARY KEY (chat_id, person_id)) WITHOUT ROWID;"
 	"CREATE INDEX participants_person ON participants (person_id);"
-	"CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER) WITHOUT ROWID;"
+	/* what moderation decided about a line (one row per plugin verdict):
+	 * REDACT spans are blanked and HIDE removes it, in every transcript */
+	"CREATE TABLE verdicts ("
+	"  id INTEGER PRIMARY KEY,"
+	"  event_id INTEGER NOT NULL REFERENCES events(id),"
+	"  plugin TEXT NOT NULL,"
+	"  verdict INTEGER NOT NULL,"  /* enum verdict */
+	"  reason TEXT,"
+	"  spans TEXT,"                /* REDACT: JSON [[start, end], ...], byte offsets in the text */
+	"  ts_ms INTEGER NOT NULL);"
+	"CREATE INDEX verdicts_event ON verdicts (event_id);"
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;"
 	"INSERT INTO meta (key, value) VALUES ('fts_indexed_to', 0);"
+	/* the secret pseudonyms are derived from: stable within this store,
+	 * unguessable from outside it */
+	"INSERT INTO meta (key, value) VALUES ('pseudonym_salt', lower(hex(randomblob(16))));"
 	"CREATE VIRTUAL TABLE events_fts USING fts5 ("
 	"  text, content='events', content_rowid='id', tokenize='unicode61 remove_diacritics 2',"
 	"  detail=none, columnsize=0);"
@@ -126,7 +143,8 @@ enum stmt {
 	S_ROOM_GET, S_ROOM_ADD, S_PERSON_GET, S_PERSON_ADD,
 	S_EVENT_ADD, S_ROUND_OF_MSGID, S_MSGKEY_TAKEN,
 	S_CHAT_OPEN, S_CHAT_CLOSE, S_ROUND_START, S_ROUND_END, S_HOST_ADD,
-	S_OPTOUT, S_TRANSCRIPT, S_PARTICIPANTS, S_CHATS_OF,
+	S_OPTOUT, S_TRANSCRIPT, S_PARTICIPANTS, S_CHATS_OF, S_VERDICT_ADD, S_CHAT_CHANGED,
+	S_CHAT_OPTIONS, S_CHATS_CHANGED_BY,
 	S_FTS_MARK, S_FTS_MAX, S_FTS_FILL, S_FTS_SET,
 	S_COUNT
 };
@@ -164,6 +182,16 @@ static const char *const stmt_sql[S_COUNT] = {
 			   " WHERE c.id = ?1 AND e.id BETWEEN c.first_event_id AND c.last_event_id"
 			   " AND e.chat_id = ?1 AND e.kind IN (1, 2, 3) AND e.person_id IS NOT NULL"
 			   " AND (e.flags & 17) = 0 GROUP BY e.person_id", /* not the bot's, not commands */
+	[S_VERDICT_ADD] = "INSERT INTO verdicts (event_id, plugin, verdict, reason, spans, ts_ms)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	/* a verdict on a line of an ended chat changes what is published */
+	[S_CHAT_CHANGED] = "UPDATE chats SET changed_ms = ?2 WHERE id = (SELECT chat_id FROM events"
+			   " WHERE id = ?1) AND ended_ms IS NOT NULL",
+	/* an opt-out (or opt-in) changes every published chat the person spoke in */
+	[S_CHATS_CHANGED_BY] = "UPDATE chats SET changed_ms = ?3 WHERE ended_ms IS NOT NULL AND id IN"
+			       " (SELECT p.chat_id FROM participants p JOIN people u ON u.id = p.person_id"
+			       "  WHERE u.network = ?1 AND u.key = ?2)",
+	[S_CHAT_OPTIONS] = "UPDATE chats SET timezone = ?2, pseudonyms = ?3 WHERE id = ?1",
 	[S_CHATS_OF] = "SELECT p.chat_id FROM participants p JOIN people u ON u.id = p.person_id"
 		       " JOIN chats c ON c.id = p.chat_id"
 		       " WHERE u.network = ?1 AND u.key = ?2 AND c.ended_ms IS NOT NULL ORDER BY p.chat_id",
@@ -691,6 +719,37 @@ int store_chat_close(struct store *st, int64_t chat_id, int64_t ended_ms, const 
 	return step_done(st, q, "record the participants");
 }
 
+int store_chat_options(struct store *st, int64_t chat_id, const char *zone, bool pseudonyms)
+{
+	if (begin(st))
+		return -1;
+	sqlite3_stmt *q = st->s[S_CHAT_OPTIONS];
+	sqlite3_bind_int64(q, 1, chat_id);
+	sqlite3_bind_text(q, 2, zone ? zone : "UTC", -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 3, pseudonyms);
+	return step_done(st, q, "record the chat's options");
+}
+
+int store_add_verdict(struct store *st, int64_t event_id, const char *plugin, int verdict,
+		      const char *reason, const char *spans_json, int64_t now_ms)
+{
+	if (begin(st))
+		return -1;
+	sqlite3_stmt *q = st->s[S_VERDICT_ADD];
+	sqlite3_bind_int64(q, 1, event_id);
+	sqlite3_bind_text(q, 2, plugin, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 3, verdict);
+	bind_text_or_null(q, 4, reason);
+	bind_text_or_null(q, 5, spans_json);
+	sqlite3_bind_int64(q, 6, now_ms);
+	if (step_done(st, q, "record a verdict"))
+		return -1;
+	q = st->s[S_CHAT_CHANGED];
+	sqlite3_bind_int64(q, 1, event_id);
+	sqlite3_bind_int64(q, 2, now_ms);
+	return step_done(st, q, "mark a chat changed");
+}
+
 int store_chats_of(struct store *st, const char *network, const char *person_key, int64_t **ids,
 		   size_t *n)
 {
@@ -775,7 +834,13 @@ int store_set_optout(struct store *st, const char *network, const char *person_k
 		sqlite3_bind_int64(q, 3, now_ms);
 	else
 		sqlite3_bind_null(q, 3);
-	return step_done(st, q, "record an opt-out");
+	if (step_done(st, q, "record an opt-out"))
+		return -1;
+	q = st->s[S_CHATS_CHANGED_BY];
+	sqlite3_bind_text(q, 1, network, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, person_key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, now_ms);
+	return step_done(st, q, "mark the person's chats changed");
 }
 
 int store_set_transcript(struct store *st, int64_t chat_id, const char *location)

@@ -65,6 +65,14 @@ int64_t store_chat_open(struct store *st, const char *network, const char *room,
 /* Ends a chat, and records who spoke in it (the participants table). */
 int store_chat_close(struct store *st, int64_t chat_id, int64_t ended_ms, const char *reason,
 		     uint64_t messages, uint64_t participants);
+/* How the chat is published: its time zone (IANA name) and whether
+ * participants appear under pseudonyms. */
+int store_chat_options(struct store *st, int64_t chat_id, const char *zone, bool pseudonyms);
+/* Records what a plugin decided about a stored line (enum verdict;
+ * spans_json for REDACT: "[[start,end],...]", byte offsets into its text),
+ * and marks its chat for publishing again if it had ended. */
+int store_add_verdict(struct store *st, int64_t event_id, const char *plugin, int verdict,
+		      const char *reason, const char *spans_json, int64_t now_ms);
 /* The ended chats a person spoke in (ids into *ids, which the caller
  * frees). Returns 0 or -1. */
 int store_chats_of(struct store *st, const char *network, const char *person_key, int64_t **ids,

@@ -7,8 +7,11 @@
 
 #include "event.h"
 #include "mem.h"
+#include "pseudonym.h"
+#include "redact.h"
 #include "strmap.h"
 #include "utf8.h"
+#include "verdict.h"
 
 static const char *const kind_names[] = {
 #define X(name, text) [name] = text,
@@ -33,6 +36,12 @@ struct transcript_arena {
 	char data[];
 };
 
+/* What moderation decided about one line (HIDE and REDACT only). */
+struct moderation {
+	bool hide;
+	struct redact_spans spans;
+};
+
 struct loader {
 	sqlite3 *db;
 	struct transcript *t;
@@ -40,17 +49,22 @@ struct loader {
 	int64_t room_id;
 	struct buf tmp;          /* scratch for UTF-8 repair */
 	struct buf key;          /* scratch for map keys */
+	struct buf text;         /* scratch for redaction */
 	struct strmap by_msgid;  /* msgid -> message index + 1 (published only) */
 	struct strmap people;    /* participant key -> participant index + 1 */
 	struct strmap withheld;  /* person ids of opted-out authors seen */
+	struct strmap moderated; /* event id -> struct moderation */
+	struct strmap pseudonyms; /* pseudonym -> participant index + 1 (uniqueness) */
+	char *salt;              /* with pseudonyms: the store's secret */
 	size_t cap_messages, cap_participants;
 };
+
+static char *arena_alloc(struct transcript *t, size_t n);
 
 /* Copies s[0..n) (up to any NUL) into the arena as a C string, valid UTF-8.
  * The result lives as long as the transcript. */
 static const char *arena_strn(struct loader *l, const char *s, size_t n)
 {
-	struct transcript *t = l->t;
 	n = strnlen(s, n);
 	if (!utf8_valid(s, n)) {
 		buf_clear(&l->tmp);
@@ -58,6 +72,31 @@ static const char *arena_strn(struct loader *l, const char *s, size_t n)
 		s = buf_str(&l->tmp);
 		n = l->tmp.len;
 	}
+	char *p = arena_alloc(l->t, n);
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+const char *transcript_strdup(struct transcript *t, const char *s)
+{
+	size_t n = strlen(s);
+	struct buf clean = BUF_INIT;
+	if (!utf8_valid(s, n)) {
+		utf8_sanitize(&clean, s, n);
+		s = buf_str(&clean);
+		n = clean.len;
+	}
+	char *p = arena_alloc(t, n);
+	memcpy(p, s, n);
+	p[n] = '\0';
+	buf_free(&clean);
+	return p;
+}
+
+/* n + 1 bytes in the transcript's arena. */
+static char *arena_alloc(struct transcript *t, size_t n)
+{
 	struct transcript_arena *a = t->arena;
 	if (!a || a->cap - a->used < n + 1) {
 		size_t cap = n + 1 > ARENA_BLOCK ? n + 1 : ARENA_BLOCK;
@@ -75,8 +114,6 @@ static const char *arena_strn(struct loader *l, const char *s, size_t n)
 		}
 	}
 	char *p = a->data + a->used;
-	memcpy(p, s, n);
-	p[n] = '\0';
 	a->used += n + 1;
 	return p;
 }
@@ -127,8 +164,15 @@ static int step_failed(struct loader *l, int rc)
 
 static const char sql_chat[] =
 	"SELECT c.name, c.title, r.network, r.name, c.opened_by, c.started_ms,"
-	" c.planned_end_ms, c.ended_ms, c.end_reason, c.room_id"
+	" c.planned_end_ms, c.ended_ms, c.end_reason, c.room_id, c.timezone, c.pseudonyms,"
+	" (SELECT value FROM meta WHERE key = 'pseudonym_salt')"
 	" FROM chats c JOIN rooms r ON r.id = c.room_id WHERE c.id = ?1";
+
+/* The verdicts that change what is published, for the chat's lines. */
+static const char sql_verdicts[] =
+	"SELECT v.event_id, v.verdict, v.spans FROM verdicts v, chats c"
+	" WHERE c.id = ?1 AND v.event_id BETWEEN c.first_event_id"
+	"  AND coalesce(c.last_event_id, 9223372036854775807) AND v.verdict IN (?2, ?3)";
 
 /* Is the person who opened the chat (a nick) someone who opted out? Either
  * a person key made from the name, or anyone who spoke in the chat under
@@ -193,8 +237,21 @@ static int load_chat(struct loader *l)
 	c->ended_ms = col_i64_or_0(q, 7);
 	c->end_reason = col_str(l, q, 8);
 	l->room_id = sqlite3_column_int64(q, 9);
+	c->timezone = col_str(l, q, 10);
+	if (!c->timezone || !*c->timezone)
+		c->timezone = "UTC";
+	c->pseudonyms = sqlite3_column_int(q, 11) != 0;
+	if (c->pseudonyms)
+		l->salt = mem_strdup(sqlite3_column_type(q, 12) == SQLITE_NULL
+					     ? "" : (const char *)sqlite3_column_text(q, 12));
 	sqlite3_finalize(q);
 	q = NULL;
+	if (c->pseudonyms) {
+		/* under pseudonyms nobody is named: not the opener, not the hosts */
+		c->opened_by = NULL;
+		rc = 0;
+		goto fail;
+	}
 
 	if (c->opened_by) {
 		if (prepare(l, sql_opener_withheld, &q))
@@ -323,6 +380,23 @@ static const char *person_key(struct loader *l, bool has_person, int64_t person_
 	return buf_str(&l->key);
 }
 
+/* The pseudonym of participant i (person key `key`), different from every
+ * other participant's in this transcript. */
+static const char *unique_pseudonym(struct loader *l, const char *key, size_t i)
+{
+	struct buf name = BUF_INIT;
+	pseudonym_make(l->salt, key, &name);
+	size_t base = name.len;
+	for (int n = 2; strmap_has(&l->pseudonyms, name.p); n++) {
+		name.len = base;
+		buf_printf(&name, " %d", n);
+	}
+	strmap_put(&l->pseudonyms, name.p, index_value(i));
+	const char *p = arena_strn(l, name.p, name.len);
+	buf_free(&name);
+	return p;
+}
+
 static size_t participant_for(struct loader *l, bool has_person, int64_t person_id, const char *nick)
 {
 	struct transcript *t = l->t;
@@ -334,9 +408,12 @@ static size_t participant_for(struct loader *l, bool has_person, int64_t person_
 		i = t->n_participants++;
 		t->participants[i] = (struct transcript_participant){0};
 		strmap_put(&l->people, key, index_value(i));
+		if (l->salt)
+			t->participants[i].name = unique_pseudonym(l, key, i);
 	}
 	/* the last nick used is the one people will recognise */
-	t->participants[i].name = nick;
+	if (!l->salt)
+		t->participants[i].name = nick;
 	t->participants[i].messages++;
 	return i;
 }
@@ -365,6 +442,70 @@ static enum transcript_kind map_kind(int kind)
 	default:
 		return TRANSCRIPT_MESSAGE;
 	}
+}
+
+/* Reads the chat's HIDE and REDACT verdicts into l->moderated. */
+static int load_verdicts(struct loader *l)
+{
+	sqlite3_stmt *q = NULL;
+	int st, rc = -1;
+	if (prepare(l, sql_verdicts, &q))
+		goto fail;
+	sqlite3_bind_int64(q, 1, l->t->chat.id);
+	sqlite3_bind_int(q, 2, VERDICT_REDACT);
+	sqlite3_bind_int(q, 3, VERDICT_HIDE);
+	while ((st = sqlite3_step(q)) == SQLITE_ROW) {
+		buf_clear(&l->key);
+		buf_printf(&l->key, "%lld", (long long)sqlite3_column_int64(q, 0));
+		struct moderation *m = strmap_get(&l->moderated, l->key.p);
+		if (!m) {
+			m = mem_calloc(1, sizeof *m);
+			strmap_put(&l->moderated, l->key.p, m);
+		}
+		if (sqlite3_column_int(q, 1) == VERDICT_HIDE)
+			m->hide = true;
+		else if (sqlite3_column_type(q, 2) != SQLITE_NULL)
+			/* spans are checked against the text's length when applied */
+			redact_spans_add_json(&m->spans, (const char *)sqlite3_column_text(q, 2), SIZE_MAX);
+	}
+	if (step_failed(l, st))
+		goto fail;
+	rc = 0;
+fail:
+	sqlite3_finalize(q);
+	return rc;
+}
+
+/* The text a published line shows: removed, redacted, or as stored. */
+static const char *moderated_text(struct loader *l, int64_t id, sqlite3_stmt *q, int col,
+				  unsigned *flags)
+{
+	if (!l->moderated.count)
+		return col_str_or_empty(l, q, col);
+	buf_clear(&l->key);
+	buf_printf(&l->key, "%lld", (long long)id);
+	struct moderation *m = strmap_get(&l->moderated, l->key.p);
+	if (!m)
+		return col_str_or_empty(l, q, col);
+	if (m->hide) {
+		*flags |= TRANSCRIPT_F_REMOVED;
+		l->t->stats.removed_messages++;
+		return TRANSCRIPT_REMOVED;
+	}
+	const char *text = (const char *)sqlite3_column_text(q, col);
+	size_t len = text ? (size_t)sqlite3_column_bytes(q, col) : 0;
+	/* drop spans past this text (their JSON could not know its length) */
+	size_t keep = 0;
+	for (size_t i = 0; i < m->spans.n; i++)
+		if (m->spans.v[i][1] <= len)
+			memcpy(m->spans.v[keep++], m->spans.v[i], sizeof m->spans.v[i]);
+	m->spans.n = keep;
+	buf_clear(&l->text);
+	if (redact_apply(text ? text : "", len, &m->spans, TRANSCRIPT_REDACTED, &l->text)) {
+		*flags |= TRANSCRIPT_F_REDACTED;
+		l->t->stats.redacted_messages++;
+	}
+	return arena_strn(l, l->text.p, l->text.len);
 }
 
 static int load_messages(struct loader *l)
@@ -401,11 +542,12 @@ static int load_messages(struct loader *l)
 			.kind = map_kind(sqlite3_column_int(q, 2)),
 			.flags = map_flags(flags),
 			.sender = col_str_or_empty(l, q, 5),
-			.text = col_str_or_empty(l, q, 6),
+			.text = NULL, /* below: after moderation */
 			.msgid = col_str(l, q, 7),
 			.parent = TRANSCRIPT_NONE,
 			.participant = TRANSCRIPT_NONE,
 		};
+		m->text = moderated_text(l, m->id, q, 6, &m->flags);
 		if (m->msgid && !*m->msgid)
 			m->msgid = NULL;
 		int round = sqlite3_column_type(q, 9) == SQLITE_NULL ? -1 : sqlite3_column_int(q, 9);
@@ -424,10 +566,13 @@ static int load_messages(struct loader *l)
 		if (m->msgid && !strmap_has(&l->by_msgid, m->msgid))
 			strmap_put(&l->by_msgid, m->msgid, index_value(i));
 
-		if (self)
+		if (self) {
 			t->stats.bot_messages++;
-		else
+		} else {
 			m->participant = participant_for(l, has_person, person_id, m->sender);
+			if (l->salt)
+				m->sender = t->participants[m->participant].name;
+		}
 	}
 	if (step_failed(l, st))
 		goto fail;
@@ -561,6 +706,25 @@ static void build_sections(struct transcript *t)
 	free(all);
 }
 
+static void loader_free(struct loader *l)
+{
+	size_t it = 0;
+	void *v;
+	while (strmap_next(&l->moderated, &it, NULL, &v)) {
+		redact_spans_free(&((struct moderation *)v)->spans);
+		free(v);
+	}
+	strmap_clear(&l->moderated);
+	strmap_clear(&l->by_msgid);
+	strmap_clear(&l->people);
+	strmap_clear(&l->withheld);
+	strmap_clear(&l->pseudonyms);
+	buf_free(&l->tmp);
+	buf_free(&l->key);
+	buf_free(&l->text);
+	free(l->salt);
+}
+
 int transcript_load(sqlite3 *db, int64_t chat_id, struct transcript **out, struct buf *err)
 {
 	struct transcript *t = mem_calloc(1, sizeof *t);
@@ -574,23 +738,15 @@ int transcript_load(sqlite3 *db, int64_t chat_id, struct transcript **out, struc
 	t->intro.started_ms = t->chat.started_ms;
 	t->intro.ended_ms = t->n_rounds ? t->rounds[0].started_ms : t->chat.ended_ms;
 	t->after.started_ms = t->chat.ended_ms;
-	if (load_messages(&l))
+	if (load_verdicts(&l) || load_messages(&l))
 		goto fail;
 	rank_participants(t);
 	build_sections(t);
-	strmap_clear(&l.by_msgid);
-	strmap_clear(&l.people);
-	strmap_clear(&l.withheld);
-	buf_free(&l.tmp);
-	buf_free(&l.key);
+	loader_free(&l);
 	*out = t;
 	return 0;
 fail:
-	strmap_clear(&l.by_msgid);
-	strmap_clear(&l.people);
-	strmap_clear(&l.withheld);
-	buf_free(&l.tmp);
-	buf_free(&l.key);
+	loader_free(&l);
 	transcript_free(t);
 	return -1;
 }
@@ -614,6 +770,14 @@ void transcript_free(struct transcript *t)
 	free(t->participants);
 	free((void *)t->chat.hosts);
 	free((void *)t->chat.cohosts);
+	for (size_t i = 0; i < t->n_summaries; i++) {
+		for (size_t b = 0; b < t->summaries[i].n_blocks; b++) {
+			free((void *)t->summaries[i].blocks[b].items);
+			free((void *)t->summaries[i].blocks[b].cells);
+		}
+		free((void *)t->summaries[i].blocks);
+	}
+	free(t->summaries);
 	for (struct transcript_arena *a = t->arena, *next; a; a = next) {
 		next = a->next;
 		free(a);

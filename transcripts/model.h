@@ -59,8 +59,14 @@ enum transcript_flag {
 	TRANSCRIPT_F_BOT = 1 << 0,        /* posted by the bot itself */
 	TRANSCRIPT_F_MODERATOR = 1 << 1,  /* the sender was a moderator of the chat */
 	TRANSCRIPT_F_REPLAY = 1 << 2,     /* first read from history the server replayed */
-	TRANSCRIPT_F_LOCAL_TIME = 1 << 3  /* no server time: the time is when the bot read it */
+	TRANSCRIPT_F_LOCAL_TIME = 1 << 3, /* no server time: the time is when the bot read it */
+	TRANSCRIPT_F_REMOVED = 1 << 4,    /* hidden by moderation: text is TRANSCRIPT_REMOVED */
+	TRANSCRIPT_F_REDACTED = 1 << 5    /* spans of the text replaced by TRANSCRIPT_REDACTED */
 };
+
+/* What takes the place of removed lines and redacted spans, in every format. */
+#define TRANSCRIPT_REMOVED "[removed by a moderator]"
+#define TRANSCRIPT_REDACTED "[redacted]"
 
 enum transcript_section_kind { TRANSCRIPT_INTRO, TRANSCRIPT_ROUND, TRANSCRIPT_AFTER };
 
@@ -127,6 +133,8 @@ struct transcript_chat {
 	int64_t planned_end_ms;  /* 0 if none */
 	int64_t ended_ms;        /* 0 while the chat is open */
 	const char *end_reason;  /* NULL while open or if none was recorded */
+	const char *timezone;    /* IANA name to show local times in ("UTC" by default) */
+	bool pseudonyms;         /* names are stable pseudonyms (see below) */
 };
 
 struct transcript_stats {
@@ -135,6 +143,34 @@ struct transcript_stats {
 	size_t participants;      /* people with at least one published line (not the bot) */
 	size_t withheld_messages; /* lines left out because their author opted out */
 	size_t withheld_people;   /* how many people those lines came from */
+	size_t removed_messages;  /* lines shown as TRANSCRIPT_REMOVED */
+	size_t redacted_messages; /* lines with spans shown as TRANSCRIPT_REDACTED */
+};
+
+/* A section a summary plugin adds (issue: plugins). Renderers show each
+ * as a titled part after the topics, built from these blocks. Every string
+ * is plain text (the renderer escapes it); a url is NULL or a checked
+ * http(s) address. */
+enum transcript_block_kind { TRANSCRIPT_PARAGRAPH, TRANSCRIPT_LIST, TRANSCRIPT_TABLE };
+
+struct transcript_item {
+	const char *text;
+	const char *url;
+};
+
+struct transcript_block {
+	enum transcript_block_kind kind;
+	const struct transcript_item *items; /* paragraph: one; list: n_items */
+	size_t n_items;
+	const char *const *cells;            /* table: n_rows x n_cols, row 0 the header */
+	size_t n_rows, n_cols;
+};
+
+struct transcript_summary {
+	const char *plugin; /* who added it */
+	const char *title;
+	const struct transcript_block *blocks;
+	size_t n_blocks;
 };
 
 struct transcript_arena;
@@ -150,8 +186,22 @@ struct transcript {
 	struct transcript_participant *participants; /* most messages first, then by name */
 	size_t n_participants;
 	struct transcript_stats stats;
+	struct transcript_summary *summaries; /* in the order added */
+	size_t n_summaries;
 	struct transcript_arena *arena;    /* private: the model's strings */
+	size_t cap_summaries;              /* private */
 };
+
+/* Moderation and pseudonyms, when the model is loaded:
+ *   - a line with a HIDE verdict keeps its sender and time, and its text
+ *     becomes TRANSCRIPT_REMOVED;
+ *   - the spans of every REDACT verdict become TRANSCRIPT_REDACTED (spans
+ *     are byte offsets into the stored text; overlapping ones are merged and
+ *     widened to whole characters; out-of-range ones are ignored);
+ *   - with pseudonyms on, every name but the bot's is replaced by a stable
+ *     pseudonym ("Calm Heron"), the same for a person in every chat of this
+ *     store and derived from a secret kept in it; hosts and the opener are
+ *     not named. Names typed inside messages cannot be replaced. */
 
 /* Loads chat chat_id from the store (db from store_db(); read only, same
  * thread). On success returns 0 and a model in *out, owned by the caller
@@ -159,5 +209,22 @@ struct transcript {
  * person appended to err. Memory is bounded by the size of one chat. */
 int transcript_load(sqlite3 *db, int64_t chat_id, struct transcript **out, struct buf *err);
 void transcript_free(struct transcript *t);
+
+/* Adds a summary section (its strings are copied). Returns its index. */
+size_t transcript_add_summary(struct transcript *t, const char *plugin, const char *title);
+void transcript_summary_paragraph(struct transcript *t, size_t summary, const char *text);
+/* urls may be NULL, or hold NULL entries; a url that is not a plain
+ * http(s) address is dropped (its text stays). */
+void transcript_summary_list(struct transcript *t, size_t summary, const char *const *texts,
+			     const char *const *urls, size_t n);
+/* cells: n_rows x n_cols strings, row 0 the header. */
+void transcript_summary_table(struct transcript *t, size_t summary, const char *const *cells,
+			      size_t n_rows, size_t n_cols);
+/* Is url a plain http:// or https:// address (no spaces, quotes, angle
+ * brackets or control characters)? */
+bool transcript_url_ok(const char *url);
+
+/* Copies a string into the model's memory (lives as long as t). */
+const char *transcript_strdup(struct transcript *t, const char *s);
 
 #endif

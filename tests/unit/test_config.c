@@ -533,7 +533,36 @@ static void test_unknown_keys(void **state)
 	errors_are(WITH_NET("'my key': 1"),
 		   "conf.json: chats.hcsm[\"my key\"]: unknown key (known keys here: agenda, "
 		   "cohosts, disclaimer, hosts, intro_minutes, network, ops_are_moderators, "
-		   "overrun_grace_minutes, prefix, room, rules, title, warning_minutes, welcome)\n");
+		   "overrun_grace_minutes, prefix, pseudonyms, room, rules, timezone, title, "
+		   "warning_minutes, welcome)\n");
+}
+
+static void test_timezone_and_publishing(void **state)
+{
+	struct config *cfg = ok(CFG(NET, CHAT));
+	assert_string_equal(cfg->chats[0].timezone, "UTC");
+	assert_false(cfg->chats[0].pseudonyms);
+	assert_string_equal(cfg->archive_title, "Chat archive");
+	config_free(cfg);
+	cfg = ok("{'archive_title': 'HCSM chats', 'networks': {" NET "}, 'chats': {'hcsm': "
+		 "{'network': 'libera', 'room': '#hcsm', 'hosts': ['alice'], 'timezone': "
+		 "'America/New_York', 'pseudonyms': true, " AGENDA "}}}");
+	assert_string_equal(cfg->chats[0].timezone, "America/New_York");
+	assert_true(cfg->chats[0].pseudonyms);
+	assert_string_equal(cfg->archive_title, "HCSM chats");
+	config_free(cfg);
+	errors_are(WITH_NET("'timezone': 'Mars/Olympus_Mons'"),
+		   "conf.json: chats.hcsm.timezone: unknown time zone \"Mars/Olympus_Mons\" (no file "
+		   "/usr/share/zoneinfo/Mars/Olympus_Mons); expected an IANA time zone name such as "
+		   "\"America/New_York\"\n");
+	struct buf err = BUF_INIT;
+	assert_null(load_at("conf.json", WITH_NET("'timezone': '../../etc/passwd'"), &err));
+	assert_non_null(strstr(buf_str(&err), "chats.hcsm.timezone: "));
+	assert_non_null(strstr(buf_str(&err), "expected an IANA time zone name"));
+	buf_clear(&err);
+	assert_null(load_at("conf.json", WITH_NET("'timezone': 5"), &err));
+	assert_non_null(strstr(buf_str(&err), "chats.hcsm.timezone: expected an IANA time zone name"));
+	buf_free(&err);
 }
 
 static void test_missing_required(void **state)
@@ -961,6 +990,7 @@ static void test_explain(void **state)
 		"    T1 (10 min) One\n"
 		"    T2 (12 min 30 s) Two\n"
 		"  commands start with \"!\"; disclaimer posted; rules none\n"
+		"  transcripts show times in UTC; participants appear under their nicks\n"
 		"store: /etc/rounds/rounds.db\n"
 		"transcripts: /etc/rounds/transcripts\n"
 		"wrap-up links: https://chats.example.org/...\n"
@@ -977,6 +1007,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full_config),
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_timezone_and_publishing),
 		cmocka_unit_test(test_websocket),
 		cmocka_unit_test(test_ops_without_hosts),
 		cmocka_unit_test(test_syntax_errors),

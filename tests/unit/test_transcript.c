@@ -21,6 +21,7 @@
 #include "markdown.h"
 #include "model.h"
 #include "store.h"
+#include "verdict.h"
 
 #include "store_fixture.h"
 
@@ -611,6 +612,134 @@ static void test_opted_out_host_topic(void **state)
 	store_close(st);
 }
 
+/* Moderation's HIDE and REDACT verdicts, and pseudonyms, as every renderer
+ * sees them through the model. */
+static int64_t event_id_of(struct store *st, const char *text)
+{
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(store_db(st), "SELECT id FROM events WHERE text = ?1", -1, &q,
+					    NULL), SQLITE_OK);
+	sqlite3_bind_text(q, 1, text, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	int64_t id = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return id;
+}
+
+static void test_moderation_and_pseudonyms(void **state)
+{
+	struct store *st = store_fixture_open();
+	int64_t chat = store_chat_open(st, "testnet", "#hcsm", "hcsm", "t", at("20:00:00"), 0, "alice");
+	assert_int_equal(store_add_host(st, chat, "alice", false, NULL, at("20:00:00")), 0);
+	assert_int_equal(store_round_start(st, chat, "testnet", 1, "one", NULL, 10, at("20:05:00"), NULL), 0);
+	struct line lines[] = {
+		{"20:06:00", .nick = "bob", .account = "bob", .round = 1,
+		 .text = "A1 call me on 555-0100 or mail bob@example.org"},
+		{"20:06:30", .nick = "carol", .account = "carol", .round = 1, .text = "A1 buy cheap pills now"},
+		{"20:07:00", .nick = "caf\xc3\xa9", .round = 1, .text = "A1 r\xc3\xa9sum\xc3\xa9 and more"},
+		{"20:07:30", .nick = "bob", .account = "bob", .round = 1, .text = "A1 my second answer"},
+	};
+	for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
+		add_line(st, chat, &lines[i]);
+	assert_int_equal(store_commit(st), 0);
+	int64_t bob1 = event_id_of(st, lines[0].text), spam = event_id_of(st, lines[1].text);
+	int64_t accents = event_id_of(st, lines[2].text);
+	/* the phone number and the address, as two spans; overlapping ones merge */
+	assert_int_equal(store_add_verdict(st, bob1, "privacy", VERDICT_REDACT, "phone", "[[14,22]]",
+					   at("20:06:01")), 0);
+	assert_int_equal(store_add_verdict(st, bob1, "privacy", VERDICT_REDACT, "email",
+					   "[[31,46],[35,40]]", at("20:06:01")), 0);
+	assert_int_equal(store_add_verdict(st, spam, "policy", VERDICT_HIDE, "promotion", NULL,
+					   at("20:06:31")), 0);
+	/* a span cutting "é" in half is widened; a span past the end is ignored */
+	assert_int_equal(store_add_verdict(st, accents, "privacy", VERDICT_REDACT, NULL,
+					   "[[5,6],[900,901],\"junk\"]", at("20:07:01")), 0);
+	/* verdicts that do not change transcripts */
+	assert_int_equal(store_add_verdict(st, bob1, "flood", VERDICT_WARN, "fast", NULL, at("20:06:02")), 0);
+	assert_int_equal(store_commit(st), 0);
+
+	struct transcript *t = load_ok(st, chat);
+	assert_int_equal(t->n_messages, 4);
+	assert_string_equal(t->messages[0].text,
+			    "A1 call me on " TRANSCRIPT_REDACTED " or mail " TRANSCRIPT_REDACTED);
+	assert_true(t->messages[0].flags & TRANSCRIPT_F_REDACTED);
+	assert_string_equal(t->messages[1].text, TRANSCRIPT_REMOVED);
+	assert_string_equal(t->messages[1].sender, "carol");
+	assert_true(t->messages[1].flags & TRANSCRIPT_F_REMOVED);
+	assert_string_equal(t->messages[2].text, "A1 r" TRANSCRIPT_REDACTED "sum\xc3\xa9 and more");
+	assert_int_equal(t->stats.removed_messages, 1);
+	assert_int_equal(t->stats.redacted_messages, 2);
+	assert_string_equal(t->chat.timezone, "UTC");
+	assert_string_equal(t->chat.opened_by, "alice");
+	transcript_free(t);
+
+	/* pseudonyms: no real name anywhere, the same person the same name */
+	assert_int_equal(store_chat_options(st, chat, "America/New_York", true), 0);
+	assert_int_equal(store_commit(st), 0);
+	t = load_ok(st, chat);
+	assert_string_equal(t->chat.timezone, "America/New_York");
+	assert_true(t->chat.pseudonyms);
+	assert_null(t->chat.opened_by);
+	assert_int_equal(t->chat.n_hosts, 0);
+	assert_string_equal(t->messages[0].sender, t->messages[3].sender);
+	assert_string_not_equal(t->messages[0].sender, t->messages[1].sender);
+	assert_string_not_equal(t->messages[1].sender, t->messages[2].sender);
+	struct buf md = BUF_INIT, js = BUF_INIT;
+	markdown_render(t, &md);
+	assert_int_equal(tjson_render(t, 0, &js), 0);
+	for (size_t i = 0; i < t->n_participants; i++) {
+		assert_null(strstr(t->participants[i].name, "bob"));
+		assert_null(strstr(t->participants[i].name, "carol"));
+	}
+	if (strstr(md.p, "bob"))
+		fail_msg("a name in the Markdown:\n%s", md.p);
+	assert_null(strstr(md.p, "carol"));
+	assert_null(strstr(md.p, "alice"));
+	assert_null(strstr(js.p, "\"bob\""));
+	assert_null(strstr(js.p, "carol"));
+	assert_null(strstr(js.p, "555-0100"));
+	assert_null(strstr(js.p, "cheap pills"));
+	char first[64];
+	snprintf(first, sizeof first, "%s", t->messages[0].sender);
+	transcript_free(t);
+	/* stable: loading again gives the same pseudonym */
+	t = load_ok(st, chat);
+	assert_string_equal(t->messages[0].sender, first);
+	transcript_free(t);
+	buf_free(&md);
+	buf_free(&js);
+	store_close(st);
+}
+
+static void test_summaries(void **state)
+{
+	struct store *st = store_fixture_open();
+	int64_t chat = store_chat_open(st, "testnet", "#hcsm", "hcsm", "t", at("20:00:00"), 0, NULL);
+	assert_int_equal(store_commit(st), 0);
+	struct transcript *t = load_ok(st, chat);
+	size_t s = transcript_add_summary(t, "resources", "Links shared");
+	transcript_summary_paragraph(t, s, "Three links were shared.");
+	const char *texts[] = {"PubMed: burnout review", "a bad link", "plain"};
+	const char *urls[] = {"https://pubmed.ncbi.nlm.nih.gov/123/", "javascript:alert(1)", NULL};
+	transcript_summary_list(t, s, texts, urls, 3);
+	const char *cells[] = {"Topic", "Messages", "T1", "12"};
+	transcript_summary_table(t, s, cells, 2, 2);
+	assert_int_equal(t->n_summaries, 1);
+	assert_string_equal(t->summaries[0].title, "Links shared");
+	assert_int_equal(t->summaries[0].n_blocks, 3);
+	assert_int_equal(t->summaries[0].blocks[0].kind, TRANSCRIPT_PARAGRAPH);
+	assert_string_equal(t->summaries[0].blocks[1].items[0].url, "https://pubmed.ncbi.nlm.nih.gov/123/");
+	assert_null(t->summaries[0].blocks[1].items[1].url); /* not a safe address */
+	assert_null(t->summaries[0].blocks[1].items[2].url);
+	assert_string_equal(t->summaries[0].blocks[2].cells[3], "12");
+	assert_false(transcript_url_ok("http://"));
+	assert_false(transcript_url_ok("https://a b"));
+	assert_false(transcript_url_ok("https://x\"onmouseover=1"));
+	assert_true(transcript_url_ok("http://example.org/a?b=c&d=e#f"));
+	transcript_free(t);
+	store_close(st);
+}
+
 static void test_empty_and_unknown_round(void **state)
 {
 	struct store *st = store_fixture_open();
@@ -682,6 +811,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_markdown_hostile, store_fixture_setup, store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_invalid_utf8, store_fixture_setup, store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_opted_out_host_topic, store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_moderation_and_pseudonyms, store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_summaries, store_fixture_setup, store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_empty_and_unknown_round, store_fixture_setup, store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_reply_chain, store_fixture_setup, store_fixture_teardown),
 	};

@@ -1,16 +1,20 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bot.h"
 #include "clock.h"
 #include "config.h"
 #include "export.h"
+#include "search.h"
+#include "tz.h"
 #include "log.h"
 #include "store.h"
 #include "version.h"
@@ -27,6 +31,9 @@ static const char usage_text[] =
 	"  chats -c FILE | --store DB  list the stored chats with their ids\n"
 	"  export --chat ID --format md|json (-c FILE | --store DB) [-o FILE]\n"
 	"                              print (or write) one chat's transcript\n"
+	"  search QUERY [--chat ID] [--limit N] (-c FILE | --store DB)\n"
+	"                              find published messages: words (all of them),\n"
+	"                              \"a phrase\", prefix*, -not\n"
 	"  --help, help                this text\n"
 	"  --version                   the version\n"
 	"\n"
@@ -252,6 +259,101 @@ static int cmd_export(int argc, char **argv)
 	return rc;
 }
 
+struct search_out {
+	bool tty;
+	size_t n;
+};
+
+static void print_hit(void *ud, const struct search_hit *h)
+{
+	struct search_out *o = ud;
+	struct buf line = BUF_INIT, err = BUF_INIT;
+	struct tz *zone = NULL;
+	if (tz_load(h->timezone, &zone, &err) == 0) {
+		tz_format_local(zone, h->ts_ms, 0, &line);
+	} else { /* a zone the system no longer knows: UTC then */
+		char iso[25];
+		clock_format_iso(h->ts_ms, iso);
+		buf_adds(&line, iso);
+	}
+	tz_free(zone);
+	if (o->n++)
+		putchar('\n');
+	if (h->chat_id)
+		printf("chat %lld \"%s\"", (long long)h->chat_id, h->chat_title ? h->chat_title : "");
+	else
+		printf("%s (no chat)", h->room);
+	if (h->round == 0)
+		printf(" · introductions");
+	else if (h->round > 0)
+		printf(" · T%d%s%s", h->round, h->topic ? ": " : "", h->topic ? h->topic : "");
+	printf(" · %s · %s\n    %s\n", buf_str(&line), h->sender, h->snippet);
+	buf_free(&line);
+	buf_free(&err);
+}
+
+static int cmd_search(int argc, char **argv)
+{
+	const char *config_path = NULL, *store_path = NULL, *chat = NULL, *limit = NULL;
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'}, {"store", required_argument, NULL, 's'},
+		{"chat", required_argument, NULL, 'i'},   {"limit", required_argument, NULL, 'n'}, {0}};
+	int ch;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:n:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': config_path = optarg; break;
+		case 's': store_path = optarg; break;
+		case 'i': chat = optarg; break;
+		case 'n': limit = optarg; break;
+		default: return usage_error("search: unknown option");
+		}
+	}
+	if (optind >= argc)
+		return usage_error("search needs a QUERY");
+	if (!!config_path == !!store_path)
+		return usage_error("search needs -c FILE or --store DB");
+	struct buf text = BUF_INIT;
+	for (int i = optind; i < argc; i++)
+		buf_printf(&text, "%s%s", i > optind ? " " : "", argv[i]);
+	long long chat_id = 0, n = 20;
+	char *end;
+	if (chat && ((chat_id = strtoll(chat, &end, 10)) <= 0 || *end)) {
+		buf_free(&text);
+		return usage_error("search: --chat wants a chat id (see 'rounds chats'), got '%s'", chat);
+	}
+	if (limit && ((n = strtoll(limit, &end, 10)) <= 0 || n > 1000 || *end)) {
+		buf_free(&text);
+		return usage_error("search: --limit wants a number from 1 to 1000, got '%s'", limit);
+	}
+	store_global_init();
+	int status = 0;
+	struct store *st = open_store(config_path, store_path, &status);
+	if (!st) {
+		buf_free(&text);
+		return status;
+	}
+	struct search_out out = {.tty = isatty(STDOUT_FILENO)};
+	/* bold on a terminal, brackets in a pipe or file */
+	struct search_query q = {.text = text.p, .chat_id = chat_id, .limit = (size_t)n,
+				 .mark_open = out.tty ? "\033[1m" : "[",
+				 .mark_close = out.tty ? "\033[0m" : "]"};
+	struct buf err = BUF_INIT;
+	int found = search_run(store_db(st), &q, print_hit, &out, &err);
+	int rc = 0;
+	if (found < 0) {
+		fprintf(stderr, "rounds: %s\n", err.p);
+		rc = err.len && strstr(err.p, "nothing to search for") ? 2 : 1;
+	} else if (found == 0) {
+		fprintf(stderr, "rounds: no messages match\n");
+		rc = 1;
+	}
+	buf_free(&err);
+	buf_free(&text);
+	store_close(st);
+	return rc;
+}
+
 int cli_main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -275,5 +377,7 @@ int cli_main(int argc, char **argv)
 		return cmd_chats(argc - 1, argv + 1);
 	if (strcmp(cmd, "export") == 0)
 		return cmd_export(argc - 1, argv + 1);
+	if (strcmp(cmd, "search") == 0)
+		return cmd_search(argc - 1, argv + 1);
 	return usage_error("unknown command '%s'", cmd);
 }

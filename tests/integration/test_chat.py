@@ -117,6 +117,20 @@ def run_chat(net, bot):
           "an opt-out after the chat left the published transcript as it was:\n" + md, bot)
     check(re.search(r"\d+ messages from people who opted out", md), "no withheld count:\n" + md, bot)
 
+    # search finds what is published, in its topic, and nothing withheld
+    bot.wait_rows("SELECT value FROM meta WHERE key = 'fts_indexed_to' AND value >= "
+                  "(SELECT max(id) FROM events)")
+    r = rt.subprocess.run([rt.ROUNDS, "search", "--store", bot.store_path, "residents"],
+                          capture_output=True, text=True)
+    check(r.returncode == 0, "rounds search failed: %s" % r.stderr, bot)
+    # carol opted out just above: only bob's reply may be found
+    check("T1: What does burnout look like?" in r.stdout and "· bob\n" in r.stdout
+          and "so true, [residents] most of all" in r.stdout and "carol" not in r.stdout
+          and "by spring" not in r.stdout, "search output:\n" + r.stdout, bot)
+    r = rt.subprocess.run([rt.ROUNDS, "search", "--store", bot.store_path, "dana-secret-text"],
+                          capture_output=True, text=True)
+    check(r.returncode == 1 and not r.stdout, "search found an opted-out line:\n" + r.stdout, bot)
+
     # reading the store while the bot runs is safe, and changes nothing
     check("HCSM test chat" in rt.subprocess.run([rt.ROUNDS, "chats", "--store", bot.store_path],
                                                  capture_output=True, text=True).stdout,

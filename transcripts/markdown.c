@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "tz.h"
 #include "utf8.h"
 
 /* Deeper replies are shown at this depth: past it, indentation stops
@@ -53,12 +54,34 @@ static bool neutralized(uint32_t cp)
 	       (cp >= 0x2066 && cp <= 0x2069);
 }
 
+/* Printable ASCII that needs no look at all (not special, not '<', '>',
+ * '&', and not ':' or '.', which depend on their neighbours): copied in
+ * runs, as most of any text is. */
+static bool plain(unsigned char c)
+{
+	/* special[], then the characters handled one by one below */
+	static const bool looked_at[128] = {
+		['\\'] = 1, ['`'] = 1, ['*'] = 1, ['_'] = 1, ['['] = 1, [']'] = 1, ['('] = 1,
+		[')'] = 1, ['{'] = 1, ['}'] = 1, ['!'] = 1, ['#'] = 1, ['|'] = 1, ['~'] = 1,
+		['^'] = 1, ['$'] = 1, ['@'] = 1, ['<'] = 1, ['>'] = 1, ['&'] = 1, [':'] = 1, ['.'] = 1,
+	};
+	return c >= 0x20 && c < 0x7f && !looked_at[c];
+}
+
 void markdown_escape(struct buf *out, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n = strlen(s);
 	buf_reserve(out, n + n / 8);
 	for (size_t i = 0; i < n;) {
+		size_t run = i;
+		while (run < n && plain(p[run]))
+			run++;
+		if (run > i) {
+			buf_add(out, p + i, run - i);
+			i = run;
+			continue;
+		}
 		unsigned char c = p[i];
 		if (c >= 0x80) {
 			size_t len = utf8_seq_len(p + i, n - i);
@@ -101,31 +124,85 @@ void markdown_escape(struct buf *out, const char *s)
 	}
 }
 
-/* "2026-11-21 20:05" into out[17]. */
-static void format_minute(int64_t ms, char out[17])
+/* The zone a transcript is shown in, and what the header says about it. */
+struct zone {
+	struct tz *z;          /* the chat's zone, or UTC when it cannot be loaded */
+	bool unknown;          /* the chat's zone could not be loaded */
+	struct tz_civil start; /* the chat's start, local */
+	struct tz_info start_info;
+};
+
+static void zone_load(struct zone *zn, const struct transcript *t)
 {
-	char iso[25];
-	clock_format_iso(ms, iso);
-	memcpy(out, iso, 16);
-	out[10] = ' ';
-	out[16] = '\0';
+	struct buf err = BUF_INIT;
+	*zn = (struct zone){0};
+	if (tz_load(t->chat.timezone, &zn->z, &err) != 0) {
+		zn->unknown = true;
+		buf_clear(&err);
+		tz_load("UTC", &zn->z, &err); /* needs no file: cannot fail */
+	}
+	buf_free(&err);
+	tz_civil_from_utc(zn->z, t->chat.started_ms, &zn->start, &zn->start_info);
 }
 
-static bool same_day(int64_t a, int64_t b)
+static bool same_date(const struct tz_civil *a, const struct tz_civil *b)
 {
-	char x[25], y[25];
-	clock_format_iso(a, x);
-	clock_format_iso(b, y);
-	return memcmp(x, y, 10) == 0;
+	return a->year == b->year && a->month == b->month && a->day == b->day;
 }
 
-/* A time as "20:05", or with its date when it falls on another day than
- * the chat's start. */
-static void add_time(struct buf *out, const struct transcript *t, int64_t ms)
+static void add_date(struct buf *out, const struct tz_civil *c)
 {
-	char m[17];
-	format_minute(ms, m);
-	buf_adds(out, same_day(ms, t->chat.started_ms) ? m + 11 : m);
+	buf_printf(out, "%04d-%02d-%02d", c->year, c->month, c->day);
+}
+
+/* "15:05": on every line, so not through printf */
+static void add_hm(struct buf *out, const struct tz_civil *c)
+{
+	char s[5] = {(char)('0' + c->hour / 10 % 10), (char)('0' + c->hour % 10), ':',
+		     (char)('0' + c->minute / 10 % 10), (char)('0' + c->minute % 10)};
+	buf_add(out, s, sizeof s);
+}
+
+/* " (UTC−05:00)" after an abbreviation, which "UTC" needs not. */
+static void add_offset(struct buf *out, const struct tz_info *i)
+{
+	if (strcmp(i->abbr, "UTC") == 0 && i->utc_offset == 0)
+		return;
+	buf_adds(out, " (");
+	tz_format_offset(i->utc_offset, out);
+	buf_addc(out, ')');
+}
+
+/* A line's time as "15:05" in the chat's zone, with its date when it falls
+ * on another local day than the chat's start, and with its abbreviation
+ * when the offset is not the start's (a daylight-saving change during the
+ * chat). */
+static void add_time(struct buf *out, const struct zone *zn, int64_t ms)
+{
+	struct tz_civil c;
+	struct tz_info i;
+	tz_civil_from_utc(zn->z, ms, &c, &i);
+	if (!same_date(&c, &zn->start)) {
+		add_date(out, &c);
+		buf_addc(out, ' ');
+	}
+	add_hm(out, &c);
+	if (i.utc_offset != zn->start_info.utc_offset)
+		buf_printf(out, " %s", i.abbr);
+}
+
+/* A time with its abbreviation: "15:05 EST" (and the date as above). */
+static void add_time_abbr(struct buf *out, const struct zone *zn, int64_t ms)
+{
+	struct tz_civil c;
+	struct tz_info i;
+	tz_civil_from_utc(zn->z, ms, &c, &i);
+	if (!same_date(&c, &zn->start)) {
+		add_date(out, &c);
+		buf_addc(out, ' ');
+	}
+	add_hm(out, &c);
+	buf_printf(out, " %s", i.abbr);
 }
 
 static void add_name(struct buf *out, const char *name)
@@ -138,27 +215,65 @@ static void add_count(struct buf *out, size_t n, const char *one, const char *ma
 	buf_printf(out, "%zu %s", n, n == 1 ? one : many);
 }
 
-static void render_header(const struct transcript *t, struct buf *out)
+/* "2026-11-21 15:00–15:35 EST (UTC−05:00)": the chat's start and end in
+ * its zone; the end carries its date and the offset only when they are not
+ * the start's. */
+static void add_when(struct buf *out, const struct transcript *t, const struct zone *zn)
+{
+	const struct transcript_chat *c = &t->chat;
+	add_date(out, &zn->start);
+	buf_addc(out, ' ');
+	add_hm(out, &zn->start);
+	if (!c->ended_ms) {
+		buf_printf(out, " %s", zn->start_info.abbr);
+		add_offset(out, &zn->start_info);
+		buf_adds(out, " (still open)");
+		return;
+	}
+	struct tz_civil end;
+	struct tz_info info;
+	tz_civil_from_utc(zn->z, c->ended_ms, &end, &info);
+	if (info.utc_offset != zn->start_info.utc_offset ||
+	    strcmp(info.abbr, zn->start_info.abbr) != 0) {
+		buf_printf(out, " %s", zn->start_info.abbr);
+		add_offset(out, &zn->start_info);
+		buf_adds(out, " \xe2\x80\x93 ");
+		add_date(out, &end);
+		buf_addc(out, ' ');
+		add_hm(out, &end);
+		buf_printf(out, " %s", info.abbr);
+		add_offset(out, &info);
+		return;
+	}
+	if (same_date(&end, &zn->start)) {
+		buf_adds(out, "\xe2\x80\x93");
+	} else {
+		buf_printf(out, " %s \xe2\x80\x93 ", zn->start_info.abbr);
+		add_date(out, &end);
+		buf_addc(out, ' ');
+	}
+	add_hm(out, &end);
+	buf_printf(out, " %s", info.abbr);
+	add_offset(out, &info);
+}
+
+static void render_header(const struct transcript *t, const struct zone *zn, struct buf *out)
 {
 	const struct transcript_chat *c = &t->chat;
 	buf_adds(out, "# ");
 	markdown_escape(out, *c->title ? c->title : *c->name ? c->name : "Chat");
 	buf_adds(out, "\n\n- **When:** ");
-	char from[17], to[17];
-	format_minute(c->started_ms, from);
-	if (!c->ended_ms) {
-		buf_printf(out, "%s UTC (still open)", from);
-	} else {
-		format_minute(c->ended_ms, to);
-		if (same_day(c->started_ms, c->ended_ms))
-			buf_printf(out, "%s\xe2\x80\x93%s UTC", from, to + 11);
-		else
-			buf_printf(out, "%s UTC \xe2\x80\x93 %s UTC", from, to);
-	}
+	add_when(out, t, zn);
 	buf_adds(out, "\n- **Where:** ");
 	markdown_escape(out, c->room);
 	buf_adds(out, " on ");
 	markdown_escape(out, c->network);
+	if (zn->unknown || strcmp(zn->start_info.abbr, "UTC") != 0 || zn->start_info.utc_offset) {
+		buf_adds(out, "\n- **Time zone:** ");
+		markdown_escape(out, t->chat.timezone);
+		if (zn->unknown)
+			buf_adds(out, " (not known here: times are UTC)");
+	}
 	if (c->opened_by) {
 		buf_adds(out, "\n- **Opened by:** ");
 		markdown_escape(out, c->opened_by);
@@ -186,17 +301,36 @@ static void render_header(const struct transcript *t, struct buf *out)
 	if (s->bot_messages)
 		buf_printf(out, ", %zu from the bot", s->bot_messages);
 	buf_adds(out, "\n");
+	if (c->pseudonyms)
+		buf_adds(out, "- **Names:** pseudonyms, not the names people used\n");
+	if (!s->withheld_messages && !s->removed_messages && !s->redacted_messages)
+		return;
+	/* one paragraph of whole sentences, only for what happened */
+	const char *sep = "\n";
 	if (s->withheld_messages) {
-		buf_adds(out, "\n");
+		buf_adds(out, sep);
 		add_count(out, s->withheld_messages, "message", "messages");
-		buf_adds(out, s->withheld_messages == 1
-				      ? " from people who opted out is not shown.\n"
-				      : " from people who opted out are not shown.\n");
+		buf_adds(out, s->withheld_messages == 1 ? " from people who opted out is not shown."
+							: " from people who opted out are not shown.");
+		sep = " ";
 	}
+	if (s->removed_messages) {
+		buf_adds(out, sep);
+		add_count(out, s->removed_messages, "message was", "messages were");
+		buf_adds(out, " removed by a moderator.");
+		sep = " ";
+	}
+	if (s->redacted_messages) {
+		buf_adds(out, sep);
+		buf_adds(out, "Parts of ");
+		add_count(out, s->redacted_messages, "message", "messages");
+		buf_adds(out, " were redacted.");
+	}
+	buf_addc(out, '\n');
 }
 
-static void render_message(const struct transcript *t, const struct transcript_message *m,
-			   struct buf *out)
+static void render_message(const struct transcript *t, const struct zone *zn,
+			   const struct transcript_message *m, struct buf *out)
 {
 	unsigned depth = m->depth < MAX_DEPTH ? m->depth : MAX_DEPTH;
 	for (unsigned i = 0; i < depth; i++)
@@ -221,7 +355,7 @@ static void render_message(const struct transcript *t, const struct transcript_m
 		add_name(out, m->sender);
 		buf_adds(out, "** (");
 	}
-	add_time(out, t, m->ts_ms);
+	add_time(out, zn, m->ts_ms);
 	if (m->flags & TRANSCRIPT_F_BOT)
 		buf_adds(out, ", bot");
 	if (m->parent != TRANSCRIPT_NONE && !m->depth) {
@@ -230,7 +364,7 @@ static void render_message(const struct transcript *t, const struct transcript_m
 		buf_adds(out, ", replying to **");
 		add_name(out, p->sender);
 		buf_adds(out, "** at ");
-		add_time(out, t, p->ts_ms);
+		add_time(out, zn, p->ts_ms);
 	}
 	buf_addc(out, ')');
 	if (m->kind != TRANSCRIPT_ACTION) {
@@ -244,19 +378,19 @@ static void render_message(const struct transcript *t, const struct transcript_m
 	buf_free(&text);
 }
 
-static void render_messages(const struct transcript *t, const struct transcript_section *s,
-			    struct buf *out)
+static void render_messages(const struct transcript *t, const struct zone *zn,
+			    const struct transcript_section *s, struct buf *out)
 {
 	if (!s->n_messages) {
 		buf_adds(out, "No messages.\n");
 		return;
 	}
 	for (size_t i = 0; i < s->n_messages; i++)
-		render_message(t, &t->messages[s->thread[i]], out);
+		render_message(t, zn, &t->messages[s->thread[i]], out);
 }
 
-static void render_round(const struct transcript *t, const struct transcript_section *r,
-			 struct buf *out)
+static void render_round(const struct transcript *t, const struct zone *zn,
+			 const struct transcript_section *r, struct buf *out)
 {
 	buf_printf(out, "\n## T%d", r->number);
 	if (*r->topic) {
@@ -264,8 +398,7 @@ static void render_round(const struct transcript *t, const struct transcript_sec
 		markdown_escape(out, r->topic);
 	}
 	buf_printf(out, "\n\nPosted by the %s at ", r->posted_by_host ? "host" : "bot");
-	add_time(out, t, r->started_ms);
-	buf_adds(out, " UTC");
+	add_time_abbr(out, zn, r->started_ms);
 	if (r->planned_minutes > 0) {
 		buf_adds(out, "; ");
 		clock_format_minutes(r->planned_minutes, out);
@@ -273,11 +406,10 @@ static void render_round(const struct transcript *t, const struct transcript_sec
 	}
 	if (r->ended_ms) {
 		buf_adds(out, "; ended ");
-		add_time(out, t, r->ended_ms);
-		buf_adds(out, " UTC");
+		add_time_abbr(out, zn, r->ended_ms);
 	}
 	buf_adds(out, ".\n\n");
-	render_messages(t, r, out);
+	render_messages(t, zn, r, out);
 }
 
 static void render_participants(const struct transcript *t, struct buf *out)
@@ -299,18 +431,135 @@ static void render_participants(const struct transcript *t, struct buf *out)
 	}
 }
 
+/* A link's destination: the url (checked by the model: no spaces, quotes,
+ * angle brackets, backslashes or controls) with what CommonMark would
+ * still read in a destination escaped: parentheses, and '&', which would
+ * otherwise start an entity. */
+static void add_destination(struct buf *out, const char *url)
+{
+	for (const char *p = url; *p; p++) {
+		if (*p == '(' || *p == ')') {
+			buf_addc(out, '\\');
+			buf_addc(out, *p);
+		} else if (*p == '&') {
+			buf_adds(out, "&amp;");
+		} else {
+			buf_addc(out, *p);
+		}
+	}
+}
+
+/* Appends s escaped where a line starts (a summary's paragraph or list
+ * item): besides markdown_escape(), leading blanks go (four would make a
+ * code block), and what would open a list or a break ("- ", "+ ", "1. ")
+ * is escaped. */
+static void escape_at_start(struct buf *out, const char *s)
+{
+	struct buf tmp = BUF_INIT;
+	markdown_escape(&tmp, s);
+	const char *p = buf_str(&tmp);
+	while (*p == ' ')
+		p++;
+	size_t digits = strspn(p, "0123456789");
+	if (*p == '-' || *p == '+' || *p == '=') {
+		buf_addc(out, '\\');
+		buf_adds(out, p);
+	} else if (digits && p[digits] == '.') {
+		buf_add(out, p, digits);
+		buf_addc(out, '\\');
+		buf_adds(out, p + digits);
+	} else {
+		buf_adds(out, p);
+	}
+	buf_free(&tmp);
+}
+
+/* An item's text at the start of a line, as a link when the model holds a
+ * checked url for it. */
+static void add_item(struct buf *out, const struct transcript_item *item)
+{
+	if (!item->url || !transcript_url_ok(item->url)) {
+		escape_at_start(out, item->text);
+		return;
+	}
+	buf_addc(out, '[');
+	markdown_escape(out, *item->text ? item->text : item->url);
+	buf_adds(out, "](");
+	add_destination(out, item->url);
+	buf_addc(out, ')');
+}
+
+/* A GitHub-style table: the one place the Markdown uses an extension, as
+ * a summary's table has no list form that reads as well. */
+static void add_table(struct buf *out, const struct transcript_block *b)
+{
+	if (!b->n_rows || !b->n_cols)
+		return;
+	for (size_t r = 0; r < b->n_rows; r++) {
+		buf_addc(out, '|');
+		for (size_t c = 0; c < b->n_cols; c++) {
+			buf_addc(out, ' ');
+			markdown_escape(out, b->cells[r * b->n_cols + c]);
+			buf_adds(out, " |");
+		}
+		buf_addc(out, '\n');
+		if (r == 0) {
+			buf_addc(out, '|');
+			for (size_t c = 0; c < b->n_cols; c++)
+				buf_adds(out, " --- |");
+			buf_addc(out, '\n');
+		}
+	}
+}
+
+static void render_summary(const struct transcript_summary *s, struct buf *out)
+{
+	buf_adds(out, "\n## ");
+	markdown_escape(out, *s->title ? s->title : "Summary");
+	buf_addc(out, '\n');
+	for (size_t i = 0; i < s->n_blocks; i++) {
+		const struct transcript_block *b = &s->blocks[i];
+		buf_addc(out, '\n');
+		switch (b->kind) {
+		case TRANSCRIPT_PARAGRAPH:
+			for (size_t k = 0; k < b->n_items; k++) {
+				if (k)
+					buf_addc(out, ' ');
+				add_item(out, &b->items[k]);
+			}
+			buf_addc(out, '\n');
+			break;
+		case TRANSCRIPT_LIST:
+			for (size_t k = 0; k < b->n_items; k++) {
+				buf_adds(out, "- ");
+				add_item(out, &b->items[k]);
+				buf_addc(out, '\n');
+			}
+			break;
+		case TRANSCRIPT_TABLE:
+			add_table(out, b);
+			break;
+		}
+	}
+}
+
 void markdown_render(const struct transcript *t, struct buf *out)
 {
-	render_header(t, out);
+	struct zone zn;
+	zone_load(&zn, t);
+	render_header(t, &zn, out);
 	if (t->intro.n_messages) {
 		buf_adds(out, "\n## Introductions\n\n");
-		render_messages(t, &t->intro, out);
+		render_messages(t, &zn, &t->intro, out);
 	}
 	for (size_t i = 0; i < t->n_rounds; i++)
-		render_round(t, &t->rounds[i], out);
+		render_round(t, &zn, &t->rounds[i], out);
 	if (t->after.n_messages) {
 		buf_adds(out, "\n## After the last topic\n\n");
-		render_messages(t, &t->after, out);
+		render_messages(t, &zn, &t->after, out);
 	}
+	for (size_t i = 0; i < t->n_summaries; i++)
+		render_summary(&t->summaries[i], out);
 	render_participants(t, out);
+	tz_free(zn.z);
 }

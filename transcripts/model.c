@@ -56,6 +56,7 @@ struct loader {
 	struct strmap moderated; /* event id -> struct moderation */
 	struct strmap pseudonyms; /* pseudonym -> participant index + 1 (uniqueness) */
 	char *salt;              /* with pseudonyms: the store's secret */
+	sqlite3_stmt *seen_before; /* sql_seen_before, prepared on first use */
 	size_t cap_messages, cap_participants;
 };
 
@@ -198,6 +199,13 @@ static const char sql_rounds[] =
 	"  ELSE r.topic END, r.planned_minutes, r.started_ms, r.ended_ms, r.posted_by_host"
 	" FROM rounds r LEFT JOIN people p ON p.id = r.person_id"
 	" WHERE r.chat_id = ?1 AND r.number > 0 ORDER BY r.number";
+
+/* Did this person speak in an earlier chat of the same room? (the
+ * participants table is written when a chat ends) */
+static const char sql_seen_before[] =
+	"SELECT EXISTS (SELECT 1 FROM participants pa JOIN chats c ON c.id = pa.chat_id"
+	"               WHERE pa.person_id = ?1 AND c.room_id = ?2 AND c.started_ms < ?3"
+	"               AND c.id != ?4)";
 
 /* Published kinds: messages and actions, and notices only from the bot;
  * never private lines or commands. */
@@ -397,6 +405,21 @@ static const char *unique_pseudonym(struct loader *l, const char *key, size_t i)
 	return p;
 }
 
+/* Is this the person's first chat in the room? An error counts as "not
+ * first" (the figure is a summary's, not worth failing the load for). */
+static bool seen_before(struct loader *l, int64_t person_id)
+{
+	if (!l->seen_before && sqlite3_prepare_v2(l->db, sql_seen_before, -1, &l->seen_before, NULL) != SQLITE_OK)
+		return true;
+	sqlite3_stmt *q = l->seen_before;
+	sqlite3_reset(q);
+	sqlite3_bind_int64(q, 1, person_id);
+	sqlite3_bind_int64(q, 2, l->room_id);
+	sqlite3_bind_int64(q, 3, l->t->chat.started_ms);
+	sqlite3_bind_int64(q, 4, l->t->chat.id);
+	return sqlite3_step(q) != SQLITE_ROW || sqlite3_column_int(q, 0) != 0;
+}
+
 static size_t participant_for(struct loader *l, bool has_person, int64_t person_id, const char *nick)
 {
 	struct transcript *t = l->t;
@@ -410,6 +433,7 @@ static size_t participant_for(struct loader *l, bool has_person, int64_t person_
 		strmap_put(&l->people, key, index_value(i));
 		if (l->salt)
 			t->participants[i].name = unique_pseudonym(l, key, i);
+		t->participants[i].first_time = has_person && !seen_before(l, person_id);
 	}
 	/* the last nick used is the one people will recognise */
 	if (!l->salt)
@@ -708,6 +732,7 @@ static void build_sections(struct transcript *t)
 
 static void loader_free(struct loader *l)
 {
+	sqlite3_finalize(l->seen_before);
 	size_t it = 0;
 	void *v;
 	while (strmap_next(&l->moderated, &it, NULL, &v)) {

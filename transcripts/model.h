@@ -116,6 +116,7 @@ struct transcript_message {
 struct transcript_participant {
 	const char *name;        /* the last nick they used on a published line */
 	size_t messages;         /* their published lines */
+	bool first_time;         /* no line of theirs in an earlier chat of the same room */
 };
 
 struct transcript_chat {

@@ -21,6 +21,7 @@
 #include "markdown.h"
 #include "model.h"
 #include "store.h"
+#include "text.h"
 #include "verdict.h"
 
 #include "store_fixture.h"
@@ -156,7 +157,21 @@ static const struct line chat1_lines[] = {
 	{"20:36:00", .nick = "bobby", .account = "bob", .msgid = "m40", .round = -1, .text = "thanks all!"},
 };
 
-/* Writes chat1 into a fresh store; returns its id. */
+/* The stored id of the line with this message id. */
+static int64_t id_of_msgid(struct store *st, const char *msgid)
+{
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(store_db(st), "SELECT id FROM events WHERE msgid = ?1", -1, &q,
+					    NULL), SQLITE_OK);
+	sqlite3_bind_text(q, 1, msgid, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	int64_t id = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return id;
+}
+
+/* Writes chat1 into a fresh store; returns its id. It is shown in New
+ * York's time, one line has a span redacted and one was removed. */
 static int64_t make_chat1(struct store *st)
 {
 	int64_t chat = store_chat_open(st, "testnet", "#hcsm", "hcsm", "HCSM weekly: burnout",
@@ -176,10 +191,30 @@ static int64_t make_chat1(struct store *st)
 	assert_int_equal(store_add_host(st, chat, "alice", false, NULL, at("20:00:00")), 0);
 	assert_int_equal(store_add_host(st, chat, "carol", true, "alice", at("20:03:00")), 0);
 	assert_int_equal(store_add_host(st, chat, "dana", true, "alice", at("20:03:10")), 0);
+	assert_int_equal(store_chat_options(st, chat, "America/New_York", false), 0);
+	/* "walking the dog" in "A2 walking the dog 🐕" */
+	assert_int_equal(store_add_verdict(st, id_of_msgid(st, "m21"), "privacy", VERDICT_REDACT, "pets",
+					   "[[3,18]]", at("20:16:01")), 0);
+	assert_int_equal(store_add_verdict(st, id_of_msgid(st, "m30"), "policy", VERDICT_HIDE, "off-topic",
+					   NULL, at("20:26:01")), 0);
 	assert_int_equal(store_chat_close(st, chat, at("20:35:00"), "the last topic ended", 20, 6), 0);
 	assert_int_equal(store_set_optout(st, "testnet", "a:dana", true, at("21:00:00")), 0);
 	assert_int_equal(store_commit(st), 0);
 	return chat;
+}
+
+/* What a summary plugin might add to chat1: a paragraph, links (one not
+ * a web address, one with characters a link must escape) and a table. */
+static void add_chat1_summary(struct transcript *t)
+{
+	size_t s = transcript_add_summary(t, "resources", "Links shared");
+	transcript_summary_paragraph(t, s, "3 links were shared; one was not a web address.");
+	const char *texts[] = {"NHS: looking after yourself", "[a (tricky) link](javascript:x)", "- not a list"};
+	const char *urls[] = {"https://www.nhs.uk/mental-health/self-help/", "https://example.org/a_(b)?x=1&y=2",
+			      "javascript:alert(1)"};
+	transcript_summary_list(t, s, texts, urls, 3);
+	const char *cells[] = {"Topic", "Answers", "T1", "8", "T2 | T3", "<6>"};
+	transcript_summary_table(t, s, cells, 3, 2);
 }
 
 static struct transcript *load_ok(struct store *st, int64_t chat)
@@ -348,9 +383,13 @@ static void test_golden_markdown(void **state)
 {
 	struct store *st = store_fixture_open();
 	struct transcript *t = load_ok(st, make_chat1(st));
+	add_chat1_summary(t);
 	struct buf out = BUF_INIT;
 	markdown_render(t, &out);
 	check_golden("chat1.md", buf_str(&out));
+	assert_absent(out.p, "walking the dog");
+	assert_absent(out.p, "book a day off");
+	assert_absent(out.p, "](javascript");
 	assert_absent(out.p, "SECRET");
 	assert_absent(out.p, "dana");
 	assert_absent(out.p, "Dana");
@@ -365,9 +404,12 @@ static void test_golden_json(void **state)
 {
 	struct store *st = store_fixture_open();
 	struct transcript *t = load_ok(st, make_chat1(st));
+	add_chat1_summary(t);
 	struct buf out = BUF_INIT;
 	assert_int_equal(tjson_render(t, TJSON_PRETTY, &out), 0);
 	check_golden("chat1.json", buf_str(&out));
+	assert_absent(out.p, "walking the dog");
+	assert_absent(out.p, "book a day off");
 	assert_absent(out.p, "SECRET");
 	assert_absent(out.p, "dana");
 	assert_absent(out.p, "Dana");
@@ -399,6 +441,56 @@ static void test_golden_json(void **state)
 	json_decref(a);
 	json_decref(b);
 	buf_free(&compact);
+	buf_free(&out);
+	transcript_free(t);
+	store_close(st);
+}
+
+/* Plain text: no control character but the line feed, no C1 control, no
+ * bidi control, no U+FFFE/U+FFFF. */
+static void assert_text_inert(const char *txt)
+{
+	const unsigned char *p = (const unsigned char *)txt;
+	for (size_t i = 0; p[i]; i++) {
+		if ((p[i] < 0x20 && p[i] != '\n') || p[i] == 0x7f)
+			fail_msg("control character %#x at byte %zu", p[i], i);
+		if (p[i] == 0xc2 && p[i + 1] >= 0x80 && p[i + 1] <= 0x9f)
+			fail_msg("C1 control at byte %zu", i);
+		if (p[i] == 0xe2 && ((p[i + 1] == 0x80 && p[i + 2] >= 0xaa && p[i + 2] <= 0xae) ||
+				     (p[i + 1] == 0x81 && p[i + 2] >= 0xa6 && p[i + 2] <= 0xa9) ||
+				     (p[i + 1] == 0x80 && (p[i + 2] == 0xa8 || p[i + 2] == 0xa9))))
+			fail_msg("bidi control or separator at byte %zu", i);
+		if (p[i] == 0xef && p[i + 1] == 0xbf && (p[i + 2] == 0xbe || p[i + 2] == 0xbf))
+			fail_msg("non-character at byte %zu", i);
+	}
+}
+
+static void test_golden_text(void **state)
+{
+	struct store *st = store_fixture_open();
+	struct transcript *t = load_ok(st, make_chat1(st));
+	add_chat1_summary(t);
+	struct buf out = BUF_INIT;
+	text_render(t, &out);
+	check_golden("chat1.txt", buf_str(&out));
+	assert_text_inert(out.p);
+	assert_absent(out.p, "SECRET");
+	assert_absent(out.p, "dana");
+	assert_absent(out.p, "Dana");
+	assert_absent(out.p, "frank");
+	assert_absent(out.p, "walking the dog");
+	assert_absent(out.p, "book a day off");
+	/* one line per published message */
+	size_t lines = 0;
+	for (const char *p = out.p; (p = strstr(p, "Z <")); p++)
+		lines++;
+	for (const char *p = out.p; (p = strstr(p, "Z * ")); p++)
+		lines++;
+	for (const char *p = out.p; (p = strstr(p, "Z -rounds- ")); p++)
+		lines++;
+	assert_int_equal(lines, t->stats.messages);
+	assert_non_null(strstr(out.p, "\nStarted:    2026-11-21T20:00:00Z (2026-11-21 15:00 EST, UTC\xe2\x88\x92" "05:00)\n"));
+	assert_non_null(strstr(out.p, "\n2026-11-21T20:06:30Z * carol nods along\n"));
 	buf_free(&out);
 	transcript_free(t);
 	store_close(st);
@@ -545,6 +637,22 @@ static void test_markdown_hostile(void **state)
 	assert_string_equal(json_string_value(json_object_get(json_object_get(doc, "chat"), "title")),
 			    "# <img src=x> [t](javascript:x) *T*");
 	json_decref(doc);
+	buf_clear(&out);
+
+	/* plain text: one line per message, nothing that acts on a terminal */
+	text_render(t, &out);
+	assert_text_inert(out.p);
+	for (size_t i = 0; i < n; i++) {
+		char stamp[40];
+		snprintf(stamp, sizeof stamp, "\n2026-11-21T20:%02zu:00Z ", 6 + i);
+		const char *line = strstr(out.p, stamp);
+		if (!line)
+			fail_msg("no line for text %zu:\n%s", i, out.p);
+		/* the next line is the next message (or the participants) */
+		const char *next = strchr(line + 1, '\n');
+		assert_non_null(next);
+		assert_true(strncmp(next + 1, "2026-11-21T20:", 14) == 0 || strncmp(next + 1, "\n-- ", 4) == 0);
+	}
 	buf_free(&out);
 	transcript_free(t);
 	store_close(st);
@@ -807,6 +915,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_model, store_fixture_setup, store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_golden_markdown, store_fixture_setup, store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_golden_json, store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_golden_text, store_fixture_setup, store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_no_such_chat, store_fixture_setup, store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_markdown_hostile, store_fixture_setup, store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_invalid_utf8, store_fixture_setup, store_fixture_teardown),

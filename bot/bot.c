@@ -6,13 +6,15 @@
 
 #include "clock.h"
 #include "command.h"
-#include "export.h"
 #include "irc.h"
 #include "link.h"
 #include "log.h"
 #include "mem.h"
+#include "plugin.h"
 #include "session.h"
+#include "site.h"
 #include "store.h"
+#include "verdict.h"
 
 #define INDEX_DELAY_MS 200  /* let a burst settle before indexing it */
 #define INDEX_BATCH 20000
@@ -43,6 +45,17 @@ struct pending {
 	struct bot_net *net;
 	size_t nick, account, key, text, room; /* offsets; account (size_t)-1 if none */
 	bool command, moderator, impersonation, private_line;
+	bool in_chat;          /* a line of the running chat: the session counts it */
+	/* what moderation wants done to the sender (ROUNDS_ALLOW: nothing) */
+	enum rounds_verdict sanction;
+	size_t sanction_reason, sanction_plugin; /* offsets */
+};
+
+/* A plugin's mute, lifted after the chat's mute_minutes. */
+struct mute {
+	struct bot_net *net;
+	char *room, *mask;
+	int64_t until_ms;
 };
 
 struct bot {
@@ -61,9 +74,28 @@ struct bot {
 	int64_t *exports;
 	size_t n_exports, cap_exports;
 	lws_sorted_usec_list_t sul_export;
+	struct plugins *plugins;
+	struct plugin_outcome outcome;
+	struct site_options site; /* how chats are published (summaries from the plugins) */
+	struct buf summary_key;
+	struct mute *mutes;
+	size_t n_mutes, cap_mutes;
+	lws_sorted_usec_list_t sul_mutes;
 };
 
 /* ---- chats: session hooks ------------------------------------------------ */
+
+/* Tells the chat's plugins that the chat or a round started or ended. */
+static void plugin_event(struct bot_chat *c, enum rounds_event_kind kind, int round,
+			 const char *topic, int64_t ts)
+{
+	struct rounds_event e = {
+		.size = sizeof e, .kind = kind, .network = c->net->cfg->name, .chat = c->cfg->name,
+		.room = c->cfg->room, .title = session_title(c->session), .round = round,
+		.topic = topic, .ts_ms = ts,
+	};
+	plugins_event(c->bot->plugins, &e);
+}
 
 static void chat_say(void *ud, const char *text)
 {
@@ -87,6 +119,7 @@ static void chat_started(void *ud, int64_t now, const char *title, const char *b
 		store_add_host(c->bot->store, c->chat_id, c->cfg->cohosts[i], true, NULL, now);
 	log_info("chat %s: opened \"%s\" in %s (store chat %lld)", c->cfg->name, title, c->cfg->room,
 		 (long long)c->chat_id);
+	plugin_event(c, ROUNDS_CHAT_STARTED, 0, NULL, now);
 }
 
 static void round_started(void *ud, const struct session_round *r)
@@ -97,6 +130,7 @@ static void round_started(void *ud, const struct session_round *r)
 		store_round_start(c->bot->store, c->chat_id, c->net->cfg->name, r->number, r->topic,
 				  r->agenda_topic, r->planned_minutes, r->started_ms,
 				  r->posted_by_host ? r->poster_key : NULL);
+	plugin_event(c, ROUNDS_ROUND_STARTED, r->number, r->topic, r->started_ms);
 }
 
 static void round_ended(void *ud, const struct session_round *r)
@@ -104,6 +138,7 @@ static void round_ended(void *ud, const struct session_round *r)
 	struct bot_chat *c = ud;
 	if (c->chat_id)
 		store_round_end(c->bot->store, c->chat_id, r->number, r->ended_ms);
+	plugin_event(c, ROUNDS_ROUND_ENDED, r->number, r->topic, r->ended_ms);
 }
 
 static void export_timer(lws_sorted_usec_list_t *sul);
@@ -119,6 +154,19 @@ static void export_soon(struct bot *b, int64_t chat_id)
 	lws_sul_schedule(b->ctx, 0, &b->sul_export, export_timer, 1);
 }
 
+/* Publishes one chat (its pages, then the archive's index and feed). */
+static int publish(struct bot *b, int64_t id)
+{
+	struct buf err = BUF_INIT;
+	int rc = site_publish_chat(store_db(b->store), id, &b->site, &err);
+	if (rc != 0)
+		log_error("chat %lld: could not publish the transcript: %s", (long long)id, err.p);
+	else
+		log_info("chat %lld: transcript written", (long long)id);
+	buf_free(&err);
+	return rc;
+}
+
 static void export_timer(lws_sorted_usec_list_t *sul)
 {
 	struct bot *b = lws_container_of(sul, struct bot, sul_export);
@@ -126,12 +174,7 @@ static void export_timer(lws_sorted_usec_list_t *sul)
 		return;
 	int64_t id = b->exports[0];
 	memmove(b->exports, b->exports + 1, --b->n_exports * sizeof *b->exports);
-	struct buf err = BUF_INIT;
-	if (export_chat(store_db(b->store), id, b->cfg->output_dir, &err) != 0)
-		log_error("chat %lld: could not write the transcript: %s", (long long)id, err.p);
-	else
-		log_info("chat %lld: transcript written", (long long)id);
-	buf_free(&err);
+	publish(b, id);
 	if (b->n_exports)
 		lws_sul_schedule(b->ctx, 0, &b->sul_export, export_timer, 1);
 }
@@ -139,17 +182,18 @@ static void export_timer(lws_sorted_usec_list_t *sul)
 static const char *chat_ended(void *ud, int64_t now, const char *reason)
 {
 	struct bot_chat *c = ud;
-	struct store *st = c->bot->store;
+	struct bot *b = c->bot;
+	struct store *st = b->store;
 	if (!c->chat_id)
 		return NULL;
+	plugin_event(c, ROUNDS_CHAT_ENDED, 0, NULL, now);
 	int64_t id = c->chat_id;
 	store_chat_close(st, id, now, reason, session_message_count(c->session),
 			 session_participant_count(c->session));
 	c->chat_id = 0;
 	buf_clear(&c->location);
 	struct buf err = BUF_INIT;
-	if (export_location(store_db(st), id, c->bot->cfg->output_dir, c->bot->cfg->base_url,
-			    &c->location, &err) != 0) {
+	if (site_location(store_db(st), id, &b->site, &c->location, &err) != 0) {
 		log_error("chat %s: %s", c->cfg->name, err.p);
 		buf_free(&err);
 		return NULL;
@@ -157,14 +201,10 @@ static const char *chat_ended(void *ud, int64_t now, const char *reason)
 	buf_free(&err);
 	store_set_transcript(st, id, c->location.p);
 	store_commit(st);
-	/* written now, before the wrap-up that links to it goes out: a few
-	 * milliseconds of rendering and two unsynced writes */
-	if (export_chat(store_db(st), id, c->bot->cfg->output_dir, &err) != 0) {
-		log_error("chat %s: could not write the transcript: %s", c->cfg->name, err.p);
-		buf_free(&err);
+	/* published now, before the wrap-up that links to it goes out: one
+	 * chat's pages, then the index and the feed */
+	if (publish(b, id) != 0)
 		return NULL;
-	}
-	buf_free(&err);
 	log_info("chat %s: ended (%s); transcript at %s", c->cfg->name, reason, c->location.p);
 	return c->location.p;
 }
@@ -272,6 +312,50 @@ static struct bot_chat *chat_for_private(struct bot *b, struct bot_net *net, con
 	return shared == 1 ? found : NULL;
 }
 
+/* Runs the chat's moderation plugins on a stored line and stores every
+ * verdict with it (same transaction). Returns the sanction to carry out
+ * once committed: ROUNDS_ALLOW for none, always for a moderator (hosts,
+ * co-hosts), the bot itself or replayed history. */
+static enum rounds_verdict moderate(struct bot *b, struct bot_chat *chat, const struct event *ev,
+				    int64_t event_id, int round)
+{
+	int64_t opened = session_opened_ms(chat->session), end = session_planned_end_ms(chat->session);
+	unsigned flags = (ev->flags & EVENT_F_MODERATOR ? ROUNDS_MSG_MODERATOR : 0) |
+			 (ev->kind == EVENT_ACTION ? ROUNDS_MSG_ACTION : 0) |
+			 (ev->flags & EVENT_F_REPLAY ? ROUNDS_MSG_REPLAY : 0);
+	struct rounds_message m = {
+		.size = sizeof m, .network = chat->net->cfg->name, .chat = chat->cfg->name,
+		.room = chat->cfg->room, .nick = ev->nick ? ev->nick : "", .account = ev->account,
+		.text = ev->text ? ev->text : "", .text_len = ev->text ? strlen(ev->text) : 0,
+		.ts_ms = ev->ts_ms, .round = opened ? round : -1,
+		.elapsed_ms = opened ? ev->ts_ms - opened : -1,
+		.remaining_ms = opened ? end - ev->ts_ms : INT64_MAX, .flags = flags,
+	};
+	struct plugin_outcome *out = &b->outcome;
+	if (!plugins_moderate(b->plugins, &m, out))
+		return ROUNDS_ALLOW;
+	char q[300], r[300];
+	int64_t now = clock_wall_ms();
+	for (size_t i = 0; i < out->n; i++) {
+		const struct plugin_verdict *v = &out->verdicts[i];
+		if (store_add_verdict(b->store, event_id, v->plugin, (int)v->verdict, v->reason, v->spans,
+				      now) != 0)
+			log_error("chat %s: could not record plugin %s's verdict", chat->cfg->name, v->plugin);
+		if (v->verdict == ROUNDS_FLAG)
+			log_warn("chat %s: plugin %s flagged a line from %s: %s", chat->cfg->name, v->plugin,
+				 log_quote(q, sizeof q, m.nick, strlen(m.nick)),
+				 log_quote(r, sizeof r, v->reason, strlen(v->reason)));
+		else
+			log_info("chat %s: plugin %s: %s a line from %s%s%s", chat->cfg->name, v->plugin,
+				 verdict_name((int)v->verdict), log_quote(q, sizeof q, m.nick, strlen(m.nick)),
+				 *v->reason ? ": " : "", log_quote(r, sizeof r, v->reason, strlen(v->reason)));
+	}
+	if (out->sanction == ROUNDS_ALLOW || (flags & (ROUNDS_MSG_MODERATOR | ROUNDS_MSG_REPLAY)) ||
+	    (ev->flags & EVENT_F_SELF))
+		return ROUNDS_ALLOW;
+	return out->sanction;
+}
+
 static void on_event(void *ud, struct link *l, const struct event *in)
 {
 	struct bot_net *net = ud;
@@ -299,7 +383,8 @@ static void on_event(void *ud, struct link *l, const struct event *in)
 		if (cmd_chat) {
 			moderator = session_is_moderator(cmd_chat->session, ev.account, ev.flags & EVENT_F_OP);
 			command = command_parse(cmd_chat->cfg->prefix, ev.text, name, sizeof name, &args) &&
-				  command_exists(name);
+				  (command_exists(name) ||
+				   plugins_has_command(b->plugins, cmd_chat->cfg->name, name));
 		} else if (private_line) {
 			command = command_parse("!", ev.text, name, sizeof name, &args) && command_exists(name);
 		}
@@ -329,19 +414,26 @@ static void on_event(void *ud, struct link *l, const struct event *in)
 		}
 	}
 
-	if (store_add_event(b->store, &ev, b->key.p, chat_id, round, NULL) <= 0)
+	int64_t event_id = 0;
+	if (store_add_event(b->store, &ev, b->key.p, chat_id, round, &event_id) <= 0)
 		return; /* seen before (or not stored): never acted on twice */
+	enum rounds_verdict sanction = ROUNDS_ALLOW;
+	if (chat && is_text && ev.kind != EVENT_NOTICE && !command &&
+	    !(ev.flags & (EVENT_F_SELF | EVENT_F_STATUSMSG)) && plugins_moderates(b->plugins, chat->cfg->name))
+		sanction = moderate(b, chat, &ev, event_id, round);
 	if (!is_text || (ev.flags & (EVENT_F_SELF | EVENT_F_REPLAY)) || ev.kind == EVENT_NOTICE)
 		return;
-	if (!command && (private_line || !chat_id))
+	if (!command && (private_line || !chat_id) && sanction == ROUNDS_ALLOW)
 		return;
 	b->pending = mem_grow(b->pending, &b->cap_pending, b->n_pending + 1, sizeof *b->pending);
 	struct pending *p = &b->pending[b->n_pending++];
 	*p = (struct pending){
 		.chat = cmd_chat, .net = net, .command = command, .moderator = moderator,
-		.private_line = private_line,
+		.private_line = private_line, .in_chat = chat_id != 0, .sanction = sanction,
 		.impersonation = cmd_chat && session_impersonates(cmd_chat->session, ev.nick, ev.account),
 	};
+	p->sanction_reason = arena_put(b, b->outcome.sanction_reason);
+	p->sanction_plugin = arena_put(b, b->outcome.sanction_plugin);
 	p->nick = arena_put(b, ev.nick);
 	p->account = arena_put(b, ev.account);
 	p->key = arena_put(b, b->key.p);
@@ -362,17 +454,15 @@ static void cmd_reply(void *ud, const char *text)
 	irc_notice(link_irc(r->net->link), r->nick, text);
 }
 
+static void audit(struct bot *b, struct bot_net *net, struct bot_chat *chat, const char *nick,
+		  const char *key, const char *text);
+
 static void cmd_audit(void *ud, const char *text)
 {
 	struct reply_ctx *r = ud;
 	char q[300];
 	log_warn("chat %s: %s", r->chat ? r->chat->cfg->name : "?", log_quote(q, sizeof q, text, strlen(text)));
-	struct event ev = {
-		.kind = EVENT_AUDIT, .network = r->net->cfg->name,
-		.room = r->chat ? r->chat->cfg->room : r->nick, .nick = r->nick, .text = text,
-		.ts_ms = clock_wall_ms(), .flags = EVENT_F_LOCAL_TIME | (r->chat ? 0 : EVENT_F_PRIVATE),
-	};
-	store_add_event(r->b->store, &ev, r->key, r->chat ? r->chat->chat_id : 0, -1, NULL);
+	audit(r->b, r->net, r->chat, r->nick, r->key, text);
 }
 
 static bool cmd_optout(void *ud, bool out, struct buf *why)
@@ -400,14 +490,163 @@ static bool cmd_optout(void *ud, bool out, struct buf *why)
 	return true;
 }
 
+/* ---- sanctions ------------------------------------------------------------ */
+
+static void mutes_timer(lws_sorted_usec_list_t *sul);
+
+static void mutes_schedule(struct bot *b)
+{
+	int64_t next = INT64_MAX;
+	for (size_t i = 0; i < b->n_mutes; i++)
+		if (b->mutes[i].until_ms < next)
+			next = b->mutes[i].until_ms;
+	if (next == INT64_MAX) {
+		lws_sul_cancel(&b->sul_mutes);
+		return;
+	}
+	int64_t wait = next - clock_wall_ms();
+	wait = wait < 0 ? 0 : wait > 3600000 ? 3600000 : wait;
+	lws_sul_schedule(b->ctx, 0, &b->sul_mutes, mutes_timer, (lws_usec_t)wait * LWS_US_PER_MS + 1000);
+}
+
+/* Lifts the mutes whose time is up (those the bot cannot lift now, having
+ * lost its operator status or its connection, are tried again later). */
+static void mutes_timer(lws_sorted_usec_list_t *sul)
+{
+	struct bot *b = lws_container_of(sul, struct bot, sul_mutes);
+	int64_t now = clock_wall_ms();
+	for (size_t i = 0; i < b->n_mutes;) {
+		struct mute *m = &b->mutes[i];
+		if (m->until_ms > now) {
+			i++;
+			continue;
+		}
+		if (irc_unmute(link_irc(m->net->link), m->room, m->mask) != 0) {
+			m->until_ms = now + 60000;
+			i++;
+			continue;
+		}
+		log_info("network %s: lifted the mute on %s in %s", m->net->cfg->name, m->mask, m->room);
+		free(m->room);
+		free(m->mask);
+		*m = b->mutes[--b->n_mutes];
+	}
+	mutes_schedule(b);
+}
+
+static void audit(struct bot *b, struct bot_net *net, struct bot_chat *chat, const char *nick,
+		  const char *key, const char *text)
+{
+	struct event ev = {
+		.kind = EVENT_AUDIT, .network = net->cfg->name, .room = chat ? chat->cfg->room : nick,
+		.nick = nick, .text = text, .ts_ms = clock_wall_ms(),
+		.flags = EVENT_F_LOCAL_TIME | (chat ? 0 : EVENT_F_PRIVATE),
+	};
+	store_add_event(b->store, &ev, key, chat ? chat->chat_id : 0, -1, NULL);
+}
+
+/* Does what moderation decided to the sender of a committed line: a
+ * private warning, or a mute, kick or ban with what the network offers.
+ * When the network offers no way (or the bot is no operator) the sender
+ * is warned instead and the log says why. */
+static void sanction(struct bot *b, const struct pending *p)
+{
+	struct irc *irc = link_irc(p->net->link);
+	const char *nick = arena_get(b, p->nick), *reason = arena_get(b, p->sanction_reason);
+	const char *plugin = arena_get(b, p->sanction_plugin), *room = arena_get(b, p->room);
+	struct bot_chat *chat = p->chat;
+	if (!chat || !reason || !plugin || !room)
+		return;
+	if (!*reason)
+		reason = "Please keep to the chat's rules.";
+	char q[300];
+	struct buf note = BUF_INIT, mask = BUF_INIT, why = BUF_INIT;
+	const char *what = verdict_name((int)p->sanction);
+	log_quote(q, sizeof q, nick, strlen(nick));
+	if (p->sanction == ROUNDS_WARN) {
+		irc_notice(irc, nick, reason);
+		buf_printf(&note, "plugin %s warned %s: %s", plugin, nick, reason);
+	} else {
+		enum irc_sanction s = p->sanction == ROUNDS_MUTE ? IRC_SANCTION_MUTE
+				      : p->sanction == ROUNDS_KICK ? IRC_SANCTION_KICK : IRC_SANCTION_BAN;
+		if (irc_sanction(irc, room, nick, s, reason, &mask, &why) != 0) {
+			log_warn("chat %s: plugin %s asked to %s %s, but %s; warning them instead",
+				 chat->cfg->name, plugin, what, q, why.p);
+			irc_notice(irc, nick, reason);
+			buf_printf(&note, "plugin %s asked to %s %s (%s); warned instead: %s", plugin, what,
+				   nick, why.p, reason);
+		} else {
+			buf_printf(&note, "plugin %s: %s %s (%s): %s", plugin, what, nick, mask.p, reason);
+			if (s == IRC_SANCTION_MUTE) {
+				struct buf told = BUF_INIT;
+				if (chat->cfg->mute_minutes > 0)
+					buf_printf(&told, "%s (You are muted in %s for %g minutes.)", reason, room,
+						   chat->cfg->mute_minutes);
+				else
+					buf_printf(&told, "%s (You are muted in %s until a host lifts it.)", reason,
+						   room);
+				irc_notice(irc, nick, told.p);
+				buf_free(&told);
+				if (chat->cfg->mute_minutes > 0) {
+					b->mutes = mem_grow(b->mutes, &b->cap_mutes, b->n_mutes + 1, sizeof *b->mutes);
+					b->mutes[b->n_mutes++] = (struct mute){
+						p->net, mem_strdup(room), mem_strdup(mask.p),
+						clock_wall_ms() + (int64_t)(chat->cfg->mute_minutes * 60000)};
+					mutes_schedule(b);
+				}
+			}
+		}
+	}
+	log_info("chat %s: %s", chat->cfg->name, log_quote(q, sizeof q, note.p, note.len));
+	audit(b, p->net, chat, nick, arena_get(b, p->key), note.p);
+	buf_free(&note);
+	buf_free(&mask);
+	buf_free(&why);
+}
+
+static void cmd_plugins(void *ud, struct buf *out)
+{
+	struct reply_ctx *r = ud;
+	if (r->chat)
+		plugins_describe(r->b->plugins, r->chat->cfg->name, out);
+}
+
+static void cmd_plugin_help(void *ud, bool moderator, struct buf *out)
+{
+	struct reply_ctx *r = ud;
+	if (r->chat)
+		plugins_help(r->b->plugins, r->chat->cfg->name, moderator, r->chat->cfg->prefix, out);
+}
+
+/* A command a plugin added. */
+static void plugin_command(struct bot *b, const struct pending *p, struct reply_ctx *r,
+			   const char *name, const char *args, int64_t now)
+{
+	struct bot_chat *c = p->chat;
+	const char *text = arena_get(b, p->text);
+	int64_t opened = session_opened_ms(c->session), end = session_planned_end_ms(c->session);
+	struct rounds_message m = {
+		.size = sizeof m, .network = p->net->cfg->name, .chat = c->cfg->name, .room = c->cfg->room,
+		.nick = r->nick, .account = arena_get(b, p->account), .text = text,
+		.text_len = strlen(text), .ts_ms = now,
+		.round = opened ? session_round_number(c->session) : -1,
+		.elapsed_ms = opened ? now - opened : -1, .remaining_ms = opened ? end - now : INT64_MAX,
+		.flags = p->moderator ? ROUNDS_MSG_MODERATOR : 0,
+	};
+	plugins_command(b->plugins, &m, name, args, cmd_reply, r);
+}
+
 static void act(struct bot *b, const struct pending *p)
 {
 	const char *nick = arena_get(b, p->nick), *text = arena_get(b, p->text);
 	const char *key = arena_get(b, p->key);
 	int64_t now = clock_wall_ms();
+	if (p->sanction != ROUNDS_ALLOW)
+		sanction(b, p);
 	if (!p->command) {
 		struct session_sender who = {nick, key, arena_get(b, p->account), p->moderator};
-		session_on_message(p->chat->session, now, &who, text);
+		if (p->in_chat)
+			session_on_message(p->chat->session, now, &who, text);
 		return;
 	}
 	struct reply_ctx r = {b, p->net, p->chat, nick, key};
@@ -425,8 +664,10 @@ static void act(struct bot *b, const struct pending *p)
 		.nick = nick, .account = arena_get(b, p->account), .moderator = p->moderator,
 		.impersonation = p->impersonation, .args = args, .ud = &r,
 		.reply = cmd_reply, .audit = cmd_audit, .optout = cmd_optout,
+		.plugins = cmd_plugins, .plugin_help = cmd_plugin_help,
 	};
-	command_dispatch(&ctx, name);
+	if (!command_dispatch(&ctx, name) && p->chat)
+		plugin_command(b, p, &r, name, args, now);
 }
 
 /* End of a read or write: commit, then act on what was committed. */
@@ -471,8 +712,80 @@ static void lws_log(int level, const char *line)
 		log_warn("libwebsockets: %s", q);
 }
 
+/* A plugin posts in its chat's room. */
+static int plugin_say(void *ud, const char *chat, const char *text)
+{
+	struct bot *b = ud;
+	for (size_t i = 0; i < b->cfg->n_chats; i++)
+		if (strcmp(b->chats[i].cfg->name, chat) == 0)
+			return irc_privmsg(link_irc(b->chats[i].net->link), b->chats[i].cfg->room, text) > 0 ? 0 : -1;
+	return -1;
+}
+
+/* SIGHUP: reads the config again and reloads every chat's plugins with
+ * their new lists and settings. Connections and chats in progress are
+ * kept; other changes wait for a restart (and the log says so). A config
+ * that does not load leaves everything as it was. */
+static void reload(struct bot *b)
+{
+	struct config *fresh = NULL;
+	struct buf err = BUF_INIT;
+	log_info("SIGHUP: reading %s again", b->cfg->path);
+	if (config_load(b->cfg->path, &fresh, &err) != 0) {
+		log_error("SIGHUP: the configuration has errors; keeping the running one:\n%s", err.p);
+		buf_free(&err);
+		return;
+	}
+	buf_free(&err);
+	for (size_t i = 0; i < b->cfg->n_chats; i++) {
+		const struct config_chat *old = &b->cfg->chats[i];
+		const struct config_chat *now = config_chat_by_name(fresh, old->name);
+		plugins_unload_chat(b->plugins, old->name);
+		if (!now) {
+			log_warn("SIGHUP: chat %s is gone from the configuration; it keeps running until a "
+				 "restart, without plugins", old->name);
+			continue;
+		}
+		for (size_t k = 0; k < now->n_plugins; k++) {
+			struct buf e = BUF_INIT;
+			if (plugins_load(b->plugins, old->name, &now->plugins[k], &e) != 0)
+				log_error("chat %s: %s; carrying on without it", old->name, e.p);
+			buf_free(&e);
+		}
+		log_info("SIGHUP: chat %s: %zu plugin%s loaded", old->name, plugins_count(b->plugins, old->name),
+			 plugins_count(b->plugins, old->name) == 1 ? "" : "s");
+	}
+	buf_clear(&b->summary_key);
+	plugins_summary_key(b->plugins, &b->summary_key);
+	b->site.summary_key = buf_str(&b->summary_key);
+	for (size_t i = 0; i < fresh->n_chats; i++)
+		if (!config_chat_by_name(b->cfg, fresh->chats[i].name))
+			log_warn("SIGHUP: new chat %s starts at the next restart", fresh->chats[i].name);
+	config_free(fresh);
+}
+
 static void teardown(struct bot *b)
 {
+	plugin_outcome_free(&b->outcome);
+	for (size_t i = 0; i < b->n_mutes; i++) {
+		free(b->mutes[i].room);
+		free(b->mutes[i].mask);
+	}
+	free(b->mutes);
+	if (b->ctx) {
+		lws_sul_cancel(&b->sul_index);
+		lws_sul_cancel(&b->sul_export);
+		lws_sul_cancel(&b->sul_mutes);
+	}
+	/* transcripts still to write (after an opt-out just before): now,
+	 * while the plugins that add their summaries are loaded */
+	while (b->store && b->n_exports)
+		publish(b, b->exports[--b->n_exports]);
+	free(b->exports);
+	/* plugins before the links: a plugin's fini may still post */
+	plugins_free(b->plugins);
+	b->plugins = NULL;
+	buf_free(&b->summary_key);
 	if (b->chats)
 		for (size_t i = 0; i < b->cfg->n_chats; i++) {
 			lws_sul_cancel(&b->chats[i].sul);
@@ -482,19 +795,6 @@ static void teardown(struct bot *b)
 	if (b->nets)
 		for (size_t i = 0; i < b->cfg->n_networks; i++)
 			link_free(b->nets[i].link);
-	if (b->ctx) {
-		lws_sul_cancel(&b->sul_index);
-		lws_sul_cancel(&b->sul_export);
-	}
-	/* transcripts still to write (a chat that ended just before): now */
-	while (b->store && b->n_exports) {
-		struct buf err = BUF_INIT;
-		int64_t id = b->exports[--b->n_exports];
-		if (export_chat(store_db(b->store), id, b->cfg->output_dir, &err) != 0)
-			log_error("chat %lld: could not write the transcript: %s", (long long)id, err.p);
-		buf_free(&err);
-	}
-	free(b->exports);
 	store_close(b->store);
 	if (b->ctx)
 		lws_context_destroy(b->ctx);
@@ -506,7 +806,7 @@ static void teardown(struct bot *b)
 	buf_free(&b->scratch);
 }
 
-int bot_run(const struct config *cfg, volatile sig_atomic_t *stop)
+int bot_run(const struct config *cfg, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload_flag)
 {
 	struct bot b = {.cfg = cfg};
 	struct buf err = BUF_INIT;
@@ -561,15 +861,29 @@ int bot_run(const struct config *cfg, volatile sig_atomic_t *stop)
 					      chat_ended, cohost_added};
 		c->session = session_new(c->cfg, &hooks);
 	}
+	struct plugin_env env = {&b, b.ctx, plugin_say};
+	b.plugins = plugins_new(&env);
+	plugins_load_config(b.plugins, cfg);
+	b.site = (struct site_options){
+		.output_dir = cfg->output_dir, .base_url = cfg->base_url, .title = cfg->archive_title,
+		.summarize = plugins_summarize_cb, .summarize_ud = b.plugins,
+	};
+	plugins_summary_key(b.plugins, &b.summary_key);
+	b.site.summary_key = buf_str(&b.summary_key);
 	for (size_t i = 0; i < cfg->n_networks; i++)
 		link_start(b.nets[i].link);
 	log_info("rounds running: %zu network%s, %zu chat%s, store %s", cfg->n_networks,
 		 cfg->n_networks == 1 ? "" : "s", cfg->n_chats, cfg->n_chats == 1 ? "" : "s",
 		 cfg->store_path);
 
-	while (!*stop)
+	while (!*stop) {
 		if (lws_service(b.ctx, 0) < 0)
 			break;
+		if (reload_flag && *reload_flag) {
+			*reload_flag = 0;
+			reload(&b);
+		}
+	}
 
 	log_info("shutting down: leaving the networks");
 	for (size_t i = 0; i < cfg->n_networks; i++)

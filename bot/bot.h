@@ -10,7 +10,9 @@
 #include "config.h"
 
 /* Runs until *stop becomes non-zero (set by a signal handler), then
- * leaves politely and returns 0; -1 if it could not start (reason logged). */
-int bot_run(const struct config *cfg, volatile sig_atomic_t *stop);
+ * leaves politely and returns 0; -1 if it could not start (reason logged).
+ * When *reload becomes non-zero (SIGHUP) the config file is read again and
+ * the plugins reloaded, and *reload is reset; reload may be NULL. */
+int bot_run(const struct config *cfg, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload);
 
 #endif

@@ -14,8 +14,10 @@
 #include "config.h"
 #include "export.h"
 #include "search.h"
+#include "site.h"
 #include "tz.h"
 #include "log.h"
+#include "plugin.h"
 #include "store.h"
 #include "version.h"
 
@@ -27,13 +29,23 @@ static const char usage_text[] =
 	"\n"
 	"commands:\n"
 	"  run -c FILE                 connect, run the configured chats until SIGINT/SIGTERM\n"
+	"                              (SIGHUP: read FILE again and reload the plugins)\n"
 	"  check-config FILE           validate a config file and explain what it will do\n"
 	"  chats -c FILE | --store DB  list the stored chats with their ids\n"
-	"  export --chat ID --format md|json (-c FILE | --store DB) [-o FILE]\n"
-	"                              print (or write) one chat's transcript\n"
+	"  export --chat ID --format md|json|html|txt (-c FILE | --store DB) [-o FILE]\n"
+	"                              print (or write) one chat's transcript (with -c, with\n"
+	"                              the summaries of the chat's plugins)\n"
+	"  publish -c FILE [--out DIR] [--jobs N] [--force]\n"
+	"                              publish the archive: every ended chat that changed\n"
+	"                              (HTML, Markdown, text, JSON), the index and the feed\n"
+	"  regenerate -c FILE [--out DIR] [--jobs N]\n"
+	"                              render every chat again (after a tzdata or plugin update)\n"
 	"  search QUERY [--chat ID] [--limit N] (-c FILE | --store DB)\n"
 	"                              find published messages: words (all of them),\n"
 	"                              \"a phrase\", prefix*, -not\n"
+	"  check-plugin FILE [--config JSON]\n"
+	"                              load a plugin as the bot would and say what it offers\n"
+	"                              (or why it is refused)\n"
 	"  --help, help                this text\n"
 	"  --version                   the version\n"
 	"\n"
@@ -51,12 +63,13 @@ static int usage_error(const char *fmt, ...)
 	return 2;
 }
 
-/* Loads a config, printing every problem; NULL on failure. */
-static struct config *load_config(const char *path)
+/* Loads a config, printing every problem; NULL on failure. offline: for
+ * commands that never connect, which do not need the SASL password. */
+static struct config *load_config(const char *path, bool offline)
 {
 	struct config *cfg;
 	struct buf err = BUF_INIT;
-	if (config_load(path, &cfg, &err) != 0) {
+	if ((offline ? config_load_offline(path, &cfg, &err) : config_load(path, &cfg, &err)) != 0) {
 		fputs(err.p ? err.p : "unknown error\n", stderr);
 		if (err.len && err.p[err.len - 1] != '\n')
 			fputc('\n', stderr);
@@ -67,7 +80,13 @@ static struct config *load_config(const char *path)
 	return cfg;
 }
 
-static volatile sig_atomic_t stop_flag;
+static volatile sig_atomic_t stop_flag, reload_flag;
+
+static void on_hup(int sig)
+{
+	(void)sig;
+	reload_flag = 1;
+}
 
 /* Only sets the flag: poll() returns with EINTR (no SA_RESTART) and the
  * loop, which also wakes every second, sees it. */
@@ -90,7 +109,7 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (!path || optind != argc)
 		return usage_error("run needs -c FILE");
-	struct config *cfg = load_config(path);
+	struct config *cfg = load_config(path, false);
 	if (!cfg)
 		return 2;
 	enum log_level level;
@@ -104,12 +123,12 @@ static int cmd_run(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	/* reloading on SIGHUP comes with the plugin host; until then a stray
-	 * HUP (a closed terminal) must not kill a running chat */
-	signal(SIGHUP, SIG_IGN);
+	/* SIGHUP: read the config again and reload the plugins */
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, NULL);
 
 	log_info("rounds %s starting with %s", ROUNDS_VERSION, path);
-	int rc = bot_run(cfg, &stop_flag);
+	int rc = bot_run(cfg, &stop_flag, &reload_flag);
 	if (rc == 0 && stop_flag)
 		log_info("stopped by signal %d", (int)stop_flag);
 	config_free(cfg);
@@ -120,7 +139,7 @@ static int cmd_check_config(int argc, char **argv)
 {
 	if (argc != 2)
 		return usage_error("check-config needs exactly one FILE");
-	struct config *cfg = load_config(argv[1]);
+	struct config *cfg = load_config(argv[1], false);
 	if (!cfg)
 		return 2;
 	struct buf out = BUF_INIT;
@@ -133,6 +152,18 @@ static int cmd_check_config(int argc, char **argv)
 	return 0;
 }
 
+/* The plugins of every chat in cfg, for summaries without a network
+ * (timers stay idle); a plugin that is refused is reported and left out. */
+static struct plugins *offline_plugins(const struct config *cfg)
+{
+	enum log_level level = log_get_level();
+	log_set_level(LOG_WARN); /* "loaded ..." lines are for the daemon's log */
+	struct plugins *p = plugins_new(NULL);
+	plugins_load_config(p, cfg);
+	log_set_level(level);
+	return p;
+}
+
 /* Opens the store named by -c FILE or --store DB, read only: safe while
  * the bot runs, and a mistyped path is an error, not a new empty store.
  * Sets *status to the exit status on failure (2: bad config, 1: store). */
@@ -140,7 +171,7 @@ static struct store *open_store(const char *config_path, const char *store_path,
 {
 	struct config *cfg = NULL;
 	if (config_path) {
-		cfg = load_config(config_path);
+		cfg = load_config(config_path, true);
 		if (!cfg) {
 			*status = 2;
 			return NULL;
@@ -223,7 +254,7 @@ static int cmd_export(int argc, char **argv)
 		}
 	}
 	if (!chat || !format || optind != argc)
-		return usage_error("export needs --chat ID and --format md|json");
+		return usage_error("export needs --chat ID and --format md|json|html|txt");
 	if (!!config_path == !!store_path)
 		return usage_error("export needs -c FILE or --store DB");
 	char *end;
@@ -233,15 +264,28 @@ static int cmd_export(int argc, char **argv)
 		return usage_error("export: --chat wants a chat id (a positive number; see 'rounds chats'), got '%s'", chat);
 	int fmt = export_format_parse(format);
 	if (fmt < 0)
-		return usage_error("export: --format wants md or json, got '%s'", format);
+		return usage_error("export: --format wants md, json, html or txt, got '%s'", format);
 	store_global_init();
 	int status = 0;
-	struct store *st = open_store(config_path, store_path, &status);
-	if (!st)
+	struct config *cfg = NULL;
+	struct plugins *plugins = NULL;
+	if (config_path) {
+		/* the chat's summary plugins add their sections, as when published */
+		if (!(cfg = load_config(config_path, true)))
+			return 2;
+		plugins = offline_plugins(cfg);
+		store_path = cfg->store_path;
+	}
+	struct store *st = open_store(NULL, store_path, &status);
+	if (!st) {
+		plugins_free(plugins);
+		config_free(cfg);
 		return status;
+	}
 	struct buf out = BUF_INIT, err = BUF_INIT;
 	int rc = 0;
-	if (export_render(store_db(st), id, (enum export_format)fmt, &out, &err) != 0) {
+	if (export_render(store_db(st), id, (enum export_format)fmt, plugins ? plugins_summarize_cb : NULL,
+			  plugins, &out, &err) != 0) {
 		fprintf(stderr, "rounds: %s\n", err.p);
 		rc = 1;
 	} else if (out_path) {
@@ -256,6 +300,72 @@ static int cmd_export(int argc, char **argv)
 	buf_free(&out);
 	buf_free(&err);
 	store_close(st);
+	plugins_free(plugins);
+	config_free(cfg);
+	return rc;
+}
+
+/* publish and regenerate: the archive from the store, with the summary
+ * sections of each chat's plugins. */
+static int cmd_publish(int argc, char **argv, bool force)
+{
+	const char *config_path = NULL, *out_dir = NULL, *jobs_arg = NULL;
+	const char *name = force ? "regenerate" : "publish";
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'}, {"out", required_argument, NULL, 'o'},
+		{"jobs", required_argument, NULL, 'j'},   {"force", no_argument, NULL, 'F'}, {0}};
+	int ch;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:o:j:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': config_path = optarg; break;
+		case 'o': out_dir = optarg; break;
+		case 'j': jobs_arg = optarg; break;
+		case 'F': force = true; break;
+		default: return usage_error("%s: unknown option", name);
+		}
+	}
+	if (!config_path || optind != argc)
+		return usage_error("%s needs -c FILE", name);
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	long long jobs = cpus > 0 ? cpus : 1;
+	char *end;
+	if (jobs_arg && ((jobs = strtoll(jobs_arg, &end, 10)) < 1 || jobs > 64 || *end))
+		return usage_error("%s: --jobs wants a number from 1 to 64, got '%s'", name, jobs_arg);
+	struct config *cfg = load_config(config_path, true);
+	if (!cfg)
+		return 2;
+	store_global_init();
+	int status = 0;
+	struct store *st = open_store(NULL, cfg->store_path, &status);
+	if (!st) {
+		config_free(cfg);
+		return status;
+	}
+	struct plugins *plugins = offline_plugins(cfg);
+	struct buf key = BUF_INIT, err = BUF_INIT;
+	plugins_summary_key(plugins, &key);
+	struct site_options o = {
+		.output_dir = out_dir ? out_dir : cfg->output_dir, .base_url = cfg->base_url,
+		.title = cfg->archive_title, .force = force, .jobs = (unsigned)jobs,
+		.summarize = plugins_summarize_cb, .summarize_ud = plugins, .summary_key = buf_str(&key),
+	};
+	struct site_stats stats = {0};
+	int rc = 0;
+	if (site_publish(store_db(st), &o, &stats, &err) != 0) {
+		fprintf(stderr, "rounds: %s: %s\n", name, err.p);
+		rc = 1;
+	} else {
+		printf("%s: %zu chat%s in %s/index.html; %zu rendered, %zu file%s written (%zu bytes), "
+		       "%zu unchanged\n", name, stats.chats, stats.chats == 1 ? "" : "s", o.output_dir,
+		       stats.rendered, stats.files_written, stats.files_written == 1 ? "" : "s",
+		       stats.bytes_written, stats.files_unchanged);
+	}
+	buf_free(&key);
+	buf_free(&err);
+	store_close(st);
+	plugins_free(plugins);
+	config_free(cfg);
 	return rc;
 }
 
@@ -354,6 +464,57 @@ static int cmd_search(int argc, char **argv)
 	return rc;
 }
 
+/* Loads one plugin (for a chat named "check", no network): the ABI checks
+ * and its init run exactly as in the bot. */
+static int cmd_check_plugin(int argc, char **argv)
+{
+	const char *json = "{}";
+	static const struct option opts[] = {{"config", required_argument, NULL, 'c'}, {0}};
+	int ch;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
+		if (ch == 'c')
+			json = optarg;
+		else
+			return usage_error("check-plugin: unknown option");
+	}
+	if (optind + 1 != argc)
+		return usage_error("check-plugin needs exactly one FILE (a shared object)");
+	char *path = argv[optind];
+	char *abs = path[0] == '/' ? strdup(path) : realpath(path, NULL);
+	if (!abs) {
+		fprintf(stderr, "rounds: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	log_set_level(LOG_WARN);
+	struct plugins *p = plugins_new(NULL);
+	struct config_plugin cp = {NULL, abs, (char *)json};
+	struct buf err = BUF_INIT, out = BUF_INIT;
+	int rc = 0;
+	if (plugins_load(p, "check", &cp, &err) != 0) {
+		fprintf(stderr, "rounds: %s\n", err.p);
+		rc = 1;
+	} else {
+		plugins_describe(p, "check", &out);
+		printf("%s: OK (this bot: plugin ABI %d.%d)\n  %s\n", abs, ROUNDS_PLUGIN_ABI_MAJOR,
+		       ROUNDS_PLUGIN_ABI_MINOR, out.p);
+		buf_clear(&out);
+		plugins_help(p, "check", true, "!", &out);
+		printf("  moderates lines: %s\n", plugins_moderates(p, "check") ? "yes" : "no");
+		if (out.len)
+			printf("  commands:\n");
+		for (char *line = out.p, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+			nl = strchr(line, '\n');
+			printf("    %.*s\n", nl ? (int)(nl - line) : (int)strlen(line), line);
+		}
+	}
+	buf_free(&err);
+	buf_free(&out);
+	plugins_free(p);
+	free(abs);
+	return rc;
+}
+
 int cli_main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -379,5 +540,11 @@ int cli_main(int argc, char **argv)
 		return cmd_export(argc - 1, argv + 1);
 	if (strcmp(cmd, "search") == 0)
 		return cmd_search(argc - 1, argv + 1);
+	if (strcmp(cmd, "publish") == 0)
+		return cmd_publish(argc - 1, argv + 1, false);
+	if (strcmp(cmd, "regenerate") == 0)
+		return cmd_publish(argc - 1, argv + 1, true);
+	if (strcmp(cmd, "check-plugin") == 0)
+		return cmd_check_plugin(argc - 1, argv + 1);
 	return usage_error("unknown command '%s'", cmd);
 }

@@ -94,6 +94,13 @@ static void cmd_help(struct command_context *ctx)
 {
 	struct buf out = BUF_INIT;
 	command_help(ctx->moderator, ctx->prefix, &out);
+	if (ctx->plugin_help) {
+		struct buf more = BUF_INIT;
+		ctx->plugin_help(ctx->ud, ctx->moderator, &more);
+		if (more.len)
+			buf_printf(&out, "\nFrom plugins:\n%s", more.p);
+		buf_free(&more);
+	}
 	reply(ctx, out.p);
 	buf_free(&out);
 }
@@ -132,6 +139,15 @@ static void cmd_optout(struct command_context *ctx)
 	buf_free(&out);
 }
 
+static void cmd_plugins(struct command_context *ctx)
+{
+	struct buf out = BUF_INIT;
+	if (ctx->plugins)
+		ctx->plugins(ctx->ud, &out);
+	reply(ctx, out.len ? out.p : "No plugins are loaded for this chat.");
+	buf_free(&out);
+}
+
 static void cmd_optin(struct command_context *ctx)
 {
 	struct buf why = BUF_INIT;
@@ -153,6 +169,7 @@ static const struct command commands[] = {
 	{"optin", COMMAND_ANYONE, "", "include your messages in transcripts again", cmd_optin},
 	{"optout", COMMAND_ANYONE, "", "leave your messages out of published transcripts", cmd_optout},
 	{"pause", COMMAND_MODERATOR, "", "stop the clock", cmd_pause},
+	{"plugins", COMMAND_MODERATOR, "", "the plugins loaded for this chat", cmd_plugins},
 	{"resume", COMMAND_MODERATOR, "", "start the clock again", cmd_resume},
 	{"skip", COMMAND_MODERATOR, "", "drop the next topic without posting it", cmd_skip},
 	{"start", COMMAND_MODERATOR, "[TITLE]", "open the chat (welcome, introductions, then T1)", cmd_start},

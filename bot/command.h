@@ -32,6 +32,10 @@ struct command_context {
 	/* The sender opts out of (true) or back into (false) the transcripts.
 	 * Returns false, with the reason in why, when that is refused. */
 	bool (*optout)(void *ud, bool out, struct buf *why);
+	/* Plugins (may be NULL): what is loaded for the chat (!plugins), and
+	 * help lines for the commands they added, one per line. */
+	void (*plugins)(void *ud, struct buf *out);
+	void (*plugin_help)(void *ud, bool moderator, struct buf *out);
 };
 
 /* If text is "<prefix>name args", copies the lowercased name into name

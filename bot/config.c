@@ -1,6 +1,6 @@
 /* config.c: the schema of the configuration file and its loading (see
- * config.h): the top level, networks (with SASL and WebSocket), chats and
- * their agendas, the defaults, config_load*(), config_free() and the
+ * config.h): the top level, networks (with SASL and WebSocket), the
+ * defaults, config_load*(), config_free() and the
  * lookups. The generic checking (messages, key paths, unknown keys, typed
  * getters, text rules, paths and files) is in config_check.c behind the
  * private config_check.h; config_explain() is in config_explain.c. */
@@ -16,22 +16,16 @@
 #include <unistd.h>
 
 #include "config_check.h"
-#include "tz.h"
 #include "log.h"
 #include "mem.h"
 #include "utf8.h"
+#include "version.h"
 
 enum {
 	CONFIG_MAX_FILE = 1 << 20,   /* a config is a few kilobytes */
 };
 
 #define DEFAULT_REALNAME "rounds chat moderator"
-#define DEFAULT_DISCLAIMER                                                                   \
-	"This chat is for general discussion only and is not medical advice. Please do not " \
-	"share personal health details or patient information."
-
-static const struct config_check_range minutes_pos = {0, 1440, true};
-static const struct config_check_range minutes_any = {0, 1440, false};
 static const struct config_check_range seconds_pos = {0, 86400, true};
 
 /* ---- networks ------------------------------------------------------------ */
@@ -51,6 +45,10 @@ static void sasl_from_env(struct config_check_ctx *c, json_t *sasl, struct confi
 	char *name = NULL;
 	if (config_check_get_text(c, sasl, "password_env", &config_check_rule_env, &name) <= 0)
 		return;
+	if (c->no_secrets) {
+		free(name);
+		return;
+	}
 	const char *pw = getenv(name);
 	if (pw && *pw) {
 		struct buf src = BUF_INIT;
@@ -74,6 +72,10 @@ static void sasl_from_file(struct config_check_ctx *c, const char *dir, json_t *
 	char *abs = NULL;
 	if (config_check_get_path(c, dir, sasl, "password_file", false, &abs) <= 0)
 		return;
+	if (c->no_secrets) {
+		free(abs);
+		return;
+	}
 	const char *why = NULL;
 	mode_t mode = 0;
 	char *pw = config_check_read_password_file(abs, &mode, &why);
@@ -261,201 +263,11 @@ static void parse_network(struct config_check_ctx *c, const char *dir, json_t *o
 	network_defaults(net);
 }
 
-/* ---- chats ------------------------------------------------------------------ */
-
-static const char *const chat_keys[] = {
-	"agenda", "cohosts", "disclaimer", "hosts", "intro_minutes", "network",
-	"ops_are_moderators", "overrun_grace_minutes", "prefix", "pseudonyms", "room", "rules",
-	"timezone", "title", "warning_minutes", "welcome",
-};
-static const char *const topic_keys[] = {"minutes", "topic"};
-
-/* welcome, disclaimer, rules: "" turns the message off (NULL). */
-static void get_message(struct config_check_ctx *c, json_t *obj, const char *key, char **out)
-{
-	if (config_check_get_text(c, obj, key, &config_check_rule_message, out) > 0 && !**out) {
-		free(*out);
-		*out = NULL;
-	}
-}
-
-static void parse_agenda(struct config_check_ctx *c, json_t *obj, struct config_chat *chat)
-{
-	json_t *agenda = json_object_get(obj, "agenda");
-	if (!agenda) {
-		config_check_missing(c, "agenda",
-			   "an array of topics, each {\"topic\": ..., \"minutes\": ...}");
-		return;
-	}
-	size_t mark = config_check_key_push(c, "agenda");
-	if (!json_is_array(agenda) || !json_array_size(agenda)) {
-		config_check_expected(c, agenda, "an array of one or more topics, each {\"topic\": ..., "
-				       "\"minutes\": ...}");
-		config_check_key_pop(c, mark);
-		return;
-	}
-	chat->n_agenda = json_array_size(agenda);
-	chat->agenda = mem_calloc(chat->n_agenda, sizeof *chat->agenda);
-	for (size_t i = 0; i < chat->n_agenda; i++) {
-		struct config_topic *t = &chat->agenda[i];
-		json_t *item = json_array_get(agenda, i);
-		size_t m = config_check_key_push_index(c, i);
-		t->minutes = 10;
-		if (!json_is_object(item)) {
-			config_check_expected(c, item, "an object {\"topic\": ..., \"minutes\": ...}");
-		} else {
-			CONFIG_CHECK_CHECK_KEYS(c, item, topic_keys);
-			if (!json_object_get(item, "topic"))
-				config_check_missing(c, "topic", "the question posted as T1, T2, ...");
-			config_check_get_text(c, item, "topic", &config_check_rule_topic, &t->text);
-			config_check_get_number(c, item, "minutes", &minutes_pos, &t->minutes);
-		}
-		config_check_key_pop(c, m);
-	}
-	config_check_key_pop(c, mark);
-}
-
-/* Sets chat->network_index, or reports which networks there are. */
-static void find_network(struct config_check_ctx *c, const struct config *cfg, const json_t *v,
-			 struct config_chat *chat)
-{
-	for (size_t i = 0; i < cfg->n_networks; i++) {
-		if (strcmp(cfg->networks[i].name, chat->network) == 0) {
-			chat->network_index = i;
-			return;
-		}
-	}
-	struct buf names = BUF_INIT;
-	for (size_t i = 0; i < cfg->n_networks && i < 10; i++) {
-		buf_adds(&names, i ? ", " : "");
-		config_check_put_quoted(&names, cfg->networks[i].name, strlen(cfg->networks[i].name));
-	}
-	if (cfg->n_networks > 10)
-		buf_adds(&names, ", ...");
-	size_t m = config_check_key_push(c, "network");
-	config_check_expected(c, v, "the name of a network under \"networks\" (%s)",
-		    cfg->n_networks ? buf_str(&names) : "none is defined");
-	config_check_key_pop(c, m);
-	buf_free(&names);
-}
-
-static void parse_chat(struct config_check_ctx *c, const struct config *cfg, json_t *obj,
-		       struct config_chat *chat)
-{
-	chat->network_index = SIZE_MAX;
-	chat->intro_minutes = 5;
-	chat->warning_minutes = 2;
-	chat->overrun_grace_minutes = 30;
-	if (!json_is_object(obj)) {
-		config_check_expected(c, obj, "an object with at least \"network\", \"room\" and \"agenda\"");
-		return;
-	}
-	CONFIG_CHECK_CHECK_KEYS(c, obj, chat_keys);
-	if (!json_object_get(obj, "network"))
-		config_check_missing(c, "network", "the name of a network under \"networks\"");
-	if (!json_object_get(obj, "room"))
-		config_check_missing(c, "room", "an IRC channel such as \"#hcsm\"");
-	if (config_check_get_text(c, obj, "network", &config_check_rule_network_ref, &chat->network) > 0)
-		find_network(c, cfg, json_object_get(obj, "network"), chat);
-	config_check_get_text(c, obj, "room", &config_check_rule_room, &chat->room);
-	chat->title = mem_strdup(chat->name);
-	config_check_get_text(c, obj, "title", &config_check_rule_title, &chat->title);
-	chat->timezone = mem_strdup("UTC");
-	json_t *zone = json_object_get(obj, "timezone");
-	if (zone) {
-		size_t mark = config_check_key_push(c, "timezone");
-		struct buf why = BUF_INIT;
-		struct tz *z = NULL;
-		if (!json_is_string(zone)) {
-			config_check_expected(c, zone, "an IANA time zone name such as \"America/New_York\"");
-		} else if (tz_load(json_string_value(zone), &z, &why) != 0) {
-			/* tz says what is wrong with the name, quoted and escaped */
-			config_check_report(c, "%s; expected an IANA time zone name such as "
-					       "\"America/New_York\"", buf_str(&why));
-		} else {
-			free(chat->timezone);
-			chat->timezone = mem_strdup(json_string_value(zone));
-		}
-		tz_free(z);
-		buf_free(&why);
-		config_check_key_pop(c, mark);
-	}
-	config_check_get_bool(c, obj, "pseudonyms", &chat->pseudonyms);
-	get_message(c, obj, "welcome", &chat->welcome);
-	chat->disclaimer = mem_strdup(DEFAULT_DISCLAIMER);
-	get_message(c, obj, "disclaimer", &chat->disclaimer);
-	get_message(c, obj, "rules", &chat->rules);
-	config_check_get_bool(c, obj, "ops_are_moderators", &chat->ops_are_moderators);
-	int hosts = config_check_get_text_array(c, obj, "hosts", "an array of account names",
-				      &config_check_rule_account, 0, &chat->hosts, &chat->n_hosts);
-	config_check_get_text_array(c, obj, "cohosts", "an array of account names", &config_check_rule_account, 0,
-			  &chat->cohosts, &chat->n_cohosts);
-	if (hosts == 0 && !chat->ops_are_moderators) {
-		config_check_missing(c, "hosts", "the accounts that run the chat, or set \"ops_are_moderators\": "
-				       "true");
-	} else if (hosts > 0 && !chat->n_hosts && !chat->ops_are_moderators) {
-		size_t m = config_check_key_push(c, "hosts");
-		config_check_expected(c, json_object_get(obj, "hosts"),
-			    "at least one host account (or \"ops_are_moderators\": true)");
-		config_check_key_pop(c, m);
-	}
-	config_check_get_number(c, obj, "intro_minutes", &minutes_any, &chat->intro_minutes);
-	config_check_get_number(c, obj, "warning_minutes", &minutes_any, &chat->warning_minutes);
-	config_check_get_number(c, obj, "overrun_grace_minutes", &minutes_any, &chat->overrun_grace_minutes);
-	chat->prefix = mem_strdup("!");
-	config_check_get_text(c, obj, "prefix", &config_check_rule_prefix, &chat->prefix);
-	parse_agenda(c, obj, chat);
-	/* welcome: absent (NULL) lets the session greet with the title the chat
-	 * was opened under; "" means no welcome at all */
-	if (json_object_get(obj, "welcome") && !chat->welcome)
-		chat->welcome = mem_strdup("");
-}
-
-/* Folds a channel name the way IRC servers do (rfc1459 casemapping). */
-static int irc_casecmp(const char *a, const char *b)
-{
-	for (;; a++, b++) {
-		int x = (unsigned char)*a, y = (unsigned char)*b;
-		x = x >= 'A' && x <= '^' ? x + 32 : x;
-		y = y >= 'A' && y <= '^' ? y + 32 : y;
-		if (x != y || !x)
-			return x - y;
-	}
-}
-
-static void check_duplicate_rooms(struct config_check_ctx *c, struct config *cfg)
-{
-	for (size_t j = 0; j < cfg->n_chats; j++) {
-		struct config_chat *b = &cfg->chats[j];
-		for (size_t i = 0; i < j && b->room && b->network_index != SIZE_MAX; i++) {
-			struct config_chat *a = &cfg->chats[i];
-			if (!a->room || a->network_index != b->network_index ||
-			    irc_casecmp(a->room, b->room) != 0)
-				continue;
-			size_t m1 = config_check_key_push(c, "chats"), m2 = config_check_key_push(c, b->name);
-			size_t m3 = config_check_key_push(c, "room");
-			struct buf got = BUF_INIT, other = BUF_INIT, room = BUF_INIT;
-			config_check_put_quoted(&got, b->room, strlen(b->room));
-			config_check_put_quoted(&other, a->name, strlen(a->name));
-			config_check_put_quoted(&room, a->room, strlen(a->room));
-			config_check_report(c, "expected a room no other chat uses on network \"%s\", got %s (chat %s "
-				     "already uses %s)", b->network, buf_str(&got), buf_str(&other),
-				  buf_str(&room));
-			buf_free(&got);
-			buf_free(&other);
-			buf_free(&room);
-			config_check_key_pop(c, m3);
-			config_check_key_pop(c, m2);
-			config_check_key_pop(c, m1);
-			break;
-		}
-	}
-}
-
 /* ---- top level ------------------------------------------------------------- */
 
 static const char *const top_keys[] = {
-	"archive_title", "base_url", "chats", "log_level", "networks", "output_dir", "store",
+	"archive_title", "base_url", "chats", "log_level", "networks", "output_dir", "plugin_dir",
+	"store",
 };
 
 /* Validates the "networks" or "chats" object: its keys are names. Returns
@@ -490,6 +302,7 @@ static void parse_root(struct config_check_ctx *c, json_t *root, struct config *
 	CONFIG_CHECK_CHECK_KEYS(c, root, top_keys);
 	config_check_get_path(c, cfg->dir, root, "store", false, &cfg->store_path);
 	config_check_get_path(c, cfg->dir, root, "output_dir", false, &cfg->output_dir);
+	config_check_get_path(c, cfg->dir, root, "plugin_dir", false, &cfg->plugin_dir);
 	config_check_get_text(c, root, "archive_title", &config_check_rule_title, &cfg->archive_title);
 	if (config_check_get_text(c, root, "base_url", &config_check_rule_url, &cfg->base_url) > 0) {
 		size_t n = strlen(cfg->base_url);
@@ -504,7 +317,6 @@ static void parse_root(struct config_check_ctx *c, json_t *root, struct config *
 		config_check_key_pop(c, mark);
 	} else if (level) {
 		free(cfg->log_level);
-	free(cfg->archive_title);
 		cfg->log_level = mem_strdup(json_string_value(level));
 	}
 
@@ -531,12 +343,12 @@ static void parse_root(struct config_check_ctx *c, json_t *root, struct config *
 			chat->name = mem_strdup(name);
 			size_t m1 = config_check_key_push(c, "chats"), m2 = config_check_key_push(c, name);
 			check_name(c, name, "chat");
-			parse_chat(c, cfg, v, chat);
+			config_parse_chat(c, cfg, v, chat);
 			config_check_key_pop(c, m2);
 			config_check_key_pop(c, m1);
 		}
 	}
-	check_duplicate_rooms(c, cfg);
+	config_check_duplicate_rooms(c, cfg);
 }
 
 /* Appends jansson's message with control characters and broken UTF-8
@@ -552,11 +364,11 @@ static void put_json_error(struct buf *b, const char *text)
 	buf_free(&clean);
 }
 
-int config_load_string(const char *path, const char *json, size_t len, struct config **out,
-		       struct buf *err)
+static int load_string(const char *path, const char *json, size_t len, bool no_secrets,
+		       struct config **out, struct buf *err)
 {
 	struct buf scratch = BUF_INIT;
-	struct config_check_ctx c = {.file = path, .err = err ? err : &scratch};
+	struct config_check_ctx c = {.file = path, .err = err ? err : &scratch, .no_secrets = no_secrets};
 	struct config *cfg = mem_calloc(1, sizeof *cfg);
 	json_t *root = NULL;
 	*out = NULL;
@@ -571,6 +383,7 @@ int config_load_string(const char *path, const char *json, size_t len, struct co
 	cfg->output_dir = config_check_path_resolve(cfg->dir, "transcripts");
 	cfg->log_level = mem_strdup("info");
 	cfg->archive_title = mem_strdup("Chat archive");
+	cfg->plugin_dir = mem_strdup(ROUNDS_PLUGIN_DIR);
 
 	json_error_t jerr;
 	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -604,7 +417,13 @@ fail:
 	return -1;
 }
 
-int config_load(const char *path, struct config **out, struct buf *err)
+int config_load_string(const char *path, const char *json, size_t len, struct config **out,
+		       struct buf *err)
+{
+	return load_string(path, json, len, false, out, err);
+}
+
+static int load_file(const char *path, bool no_secrets, struct config **out, struct buf *err)
 {
 	struct buf scratch = BUF_INIT, text = BUF_INIT;
 	struct buf *e = err ? err : &scratch;
@@ -640,13 +459,23 @@ int config_load(const char *path, struct config **out, struct buf *err)
 			goto done;
 		}
 	}
-	rc = config_load_string(path, buf_str(&text), text.len, out, e);
+	rc = load_string(path, buf_str(&text), text.len, no_secrets, out, e);
 done:
 	if (fd >= 0)
 		close(fd);
 	buf_free(&text);
 	buf_free(&scratch);
 	return rc;
+}
+
+int config_load(const char *path, struct config **out, struct buf *err)
+{
+	return load_file(path, false, out, err);
+}
+
+int config_load_offline(const char *path, struct config **out, struct buf *err)
+{
+	return load_file(path, true, out, err);
 }
 
 static void free_network(struct config_network *n)
@@ -665,24 +494,6 @@ static void free_network(struct config_network *n)
 	free(n->sasl_password_source);
 }
 
-static void free_chat(struct config_chat *ch)
-{
-	free(ch->name);
-	free(ch->network);
-	free(ch->room);
-	free(ch->title);
-	config_check_free_strings(ch->hosts, ch->n_hosts);
-	config_check_free_strings(ch->cohosts, ch->n_cohosts);
-	free(ch->welcome);
-	free(ch->disclaimer);
-	free(ch->rules);
-	free(ch->timezone);
-	free(ch->prefix);
-	for (size_t i = 0; i < ch->n_agenda; i++)
-		free(ch->agenda[i].text);
-	free(ch->agenda);
-}
-
 void config_free(struct config *cfg)
 {
 	if (!cfg)
@@ -691,7 +502,7 @@ void config_free(struct config *cfg)
 		free_network(&cfg->networks[i]);
 	free(cfg->networks);
 	for (size_t i = 0; i < cfg->n_chats; i++)
-		free_chat(&cfg->chats[i]);
+		config_free_chat(&cfg->chats[i]);
 	free(cfg->chats);
 	free(cfg->path);
 	free(cfg->dir);
@@ -699,6 +510,8 @@ void config_free(struct config *cfg)
 	free(cfg->output_dir);
 	free(cfg->base_url);
 	free(cfg->log_level);
+	free(cfg->archive_title);
+	free(cfg->plugin_dir);
 	free(cfg);
 }
 

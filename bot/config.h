@@ -44,6 +44,13 @@ struct config_topic {
 	double minutes;        /* default 10 */
 };
 
+/* A plugin loaded for a chat (issue: plugins). */
+struct config_plugin {
+	char *name;            /* as given by "name"; NULL when given by "path" */
+	char *path;            /* the shared object, absolute: "path", or PLUGIN_DIR/NAME.so */
+	char *config_json;     /* its "config" object as compact JSON; "{}" if none */
+};
+
 struct config_chat {
 	char *name;            /* its key under "chats" */
 	char *network;         /* a key of "networks" */
@@ -66,6 +73,9 @@ struct config_chat {
 	char *prefix;          /* default "!" */
 	struct config_topic *agenda;
 	size_t n_agenda;
+	struct config_plugin *plugins; /* in the order given: moderation runs in this order */
+	size_t n_plugins;
+	double mute_minutes;   /* how long a plugin's mute lasts; default 10, 0: until lifted */
 };
 
 struct config {
@@ -76,6 +86,7 @@ struct config {
 	char *base_url;        /* NULL: the wrap-up gives the file path */
 	char *archive_title;   /* the archive site's title; default "Chat archive" */
 	char *log_level;       /* default "info" */
+	char *plugin_dir;      /* where plugins given by name are; default ROUNDS_PLUGIN_DIR */
 	struct config_network *networks;
 	size_t n_networks;
 	struct config_chat *chats;
@@ -87,7 +98,11 @@ struct config {
  * each "PATH: key.path: what was expected, what was found" (or
  * "PATH:LINE:COLUMN: ..." for JSON syntax errors). */
 int config_load(const char *path, struct config **out, struct buf *err);
-/* Same, from a string in memory (path is only used in messages and to
+/* Same, for commands that never connect (publish, export, chats, search):
+ * the SASL password is not read (password_env need not be set), and
+ * sasl_password stays NULL. */
+int config_load_offline(const char *path, struct config **out, struct buf *err);
+/* Same as config_load, from a string in memory (path is only used in messages and to
  * resolve relative paths). */
 int config_load_string(const char *path, const char *json, size_t len, struct config **out,
 		       struct buf *err);

@@ -238,6 +238,13 @@ void config_check_check_keys(struct config_check_ctx *c, json_t *obj, const char
 {
 	const char *key;
 	json_t *v;
+	for (size_t i = 1; i < n_known; i++)
+		if (strcmp(known[i - 1], known[i]) >= 0) {
+			/* a table edited out of order would refuse good configs */
+			fprintf(stderr, "rounds: internal error: config key table not sorted at \"%s\"\n",
+				known[i]);
+			abort();
+		}
 	json_object_foreach(obj, key, v) {
 		if (bsearch(&key, known, n_known, sizeof *known, cmp_key))
 			continue;

@@ -1,7 +1,7 @@
-/* config_check.h: PRIVATE to the config module. Only bot/config.c and
- * bot/config_check.c include it; everything else uses config.h. It is the
+/* config_check.h: PRIVATE to the config module. Only bot/config*.c
+ * include it; everything else uses config.h. It is the
  * checking machinery config.c walks the JSON with (config_check.c): every
- * name starts with cc_ ("config check").
+ * name starts with config_check_.
  *
  * Messages go through a struct config_check_ctx, which knows the file and the key path
  * being checked; each problem is one line "FILE: key.path: expected WHAT,
@@ -28,6 +28,7 @@ struct config_check_ctx {
 	struct buf *err;
 	struct buf key;
 	int n_errors;
+	bool no_secrets; /* offline use: SASL passwords are checked for shape, not read */
 };
 
 /* ---- messages ---------------------------------------------------------- */
@@ -122,5 +123,17 @@ void config_check_free_secret(char *s);
 /* Reports "expected WHAT, got "given" (/abs/given: why)". */
 void config_check_report_file(struct config_check_ctx *c, const char *what, const char *given, const char *abs,
 		    const char *why);
+
+/* ---- the parts of the schema in other files ---------------------------- */
+
+struct config;
+struct config_chat;
+/* config_chat.c: one chat object (cfg: the networks and plugin_dir, already
+ * parsed); problems are reported, defaults filled in. */
+void config_parse_chat(struct config_check_ctx *c, const struct config *cfg, json_t *obj,
+		       struct config_chat *chat);
+/* Reports two chats using the same room of a network. */
+void config_check_duplicate_rooms(struct config_check_ctx *c, struct config *cfg);
+void config_free_chat(struct config_chat *ch);
 
 #endif

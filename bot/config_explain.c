@@ -136,6 +136,21 @@ static void explain_chat(const struct config_chat *ch, struct buf *out)
 	put_plain(out, ch->timezone ? ch->timezone : "UTC");
 	buf_adds(out, ch->pseudonyms ? "; participants appear under pseudonyms\n"
 				     : "; participants appear under their nicks\n");
+	if (!ch->n_plugins) {
+		buf_adds(out, "  no plugins\n");
+		return;
+	}
+	buf_adds(out, "  plugins (in this order): ");
+	for (size_t i = 0; i < ch->n_plugins; i++) {
+		buf_adds(out, i ? ", " : "");
+		put_plain(out, ch->plugins[i].name ? ch->plugins[i].name : ch->plugins[i].path);
+	}
+	buf_adds(out, "; a plugin's mute lasts ");
+	if (ch->mute_minutes > 0)
+		clock_format_minutes(ch->mute_minutes, out);
+	else
+		buf_adds(out, "until a host lifts it");
+	buf_addc(out, '\n');
 }
 
 void config_explain(const struct config *cfg, struct buf *out)
@@ -151,12 +166,16 @@ void config_explain(const struct config *cfg, struct buf *out)
 	put_plain(out, cfg->store_path);
 	buf_adds(out, "\ntranscripts: ");
 	put_plain(out, cfg->output_dir);
+	buf_adds(out, " (archive \"");
+	put_plain(out, cfg->archive_title);
+	buf_adds(out, "\")\nplugins by name from: ");
+	put_plain(out, cfg->plugin_dir);
 	buf_addc(out, '\n');
 	if (cfg->base_url) {
 		buf_adds(out, "wrap-up links: ");
 		put_plain(out, cfg->base_url);
 		buf_adds(out, "/...\n");
 	} else
-		buf_adds(out, "wrap-up links: none (no base_url; the wrap-up names the file)\n");
+		buf_adds(out, "wrap-up links: none (no base_url; the wrap-up names the page's file)\n");
 	buf_printf(out, "log level: %s\n", cfg->log_level);
 }

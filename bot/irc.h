@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "event.h"
 #include "ircmsg.h"
 
@@ -113,6 +114,25 @@ bool irc_is_op(const struct irc *irc, const char *channel, const char *nick);
 /* Is nick in this channel (as far as the bot has seen)? */
 bool irc_is_member(const struct irc *irc, const char *channel, const char *nick);
 const struct irc_stats *irc_stats(const struct irc *irc);
+
+/* Moderating a channel (ircmod.c), with what the server advertises. */
+enum irc_sanction { IRC_SANCTION_MUTE, IRC_SANCTION_KICK, IRC_SANCTION_BAN };
+/* Mutes, kicks or bans nick in channel. A mute is a quiet list mode
+ * ("+q", where q is not a status prefix) or a mute extban (InspIRCd's
+ * "m:", Unreal's "~q:"), from CHANMODES, PREFIX and EXTBAN; a ban is +b
+ * then KICK. The mask is the account (an account extban, where the person
+ * is logged in and the server has one) or nick!*@*, never a host shared
+ * by others; the mask set is put in mask (to lift a mute later). Returns 0 when the
+ * lines are queued, or -1 with the reason for a log in why: the bot is not
+ * a channel operator there, the server offers no mute, the nick is not in
+ * the channel. */
+int irc_sanction(struct irc *irc, const char *channel, const char *nick, enum irc_sanction what,
+		 const char *reason, struct buf *mask, struct buf *why);
+/* Lifts a mute set with mask. Returns 0 or -1 (not an operator now). */
+int irc_unmute(struct irc *irc, const char *channel, const char *mask);
+/* The mode change that mutes mask here ("+q MASK", "+b m:MASK"): the mode
+ * string into mode, the argument into arg. False if the server offers none. */
+bool irc_mute_mode(const struct irc *irc, const char *mask, struct buf *mode, struct buf *arg);
 /* Channels not joined when the limit of tracked channels is hit. */
 #define IRC_MAX_CHANNELS 32
 

@@ -66,6 +66,8 @@ struct irc {
 	char chantypes[8];
 	char *chanmodes[4]; /* type A, B, C, D */
 	bool whox, bot_mode;
+	char extban_prefix[4];  /* EXTBAN=PREFIX,TYPES: "" for InspIRCd's "m:mask", "~" ... */
+	char extban_types[64];  /* "" when the server announces no extbans */
 	struct irc_batch batches[IRC_MAX_BATCHES];
 	struct ircusers users;
 

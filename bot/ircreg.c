@@ -75,6 +75,7 @@ void irc_reset_isupport(struct irc *irc)
 	for (int i = 0; i < 4; i++)
 		irc_set_str(&irc->chanmodes[i], (const char *[]){"beI", "k", "l", "imnpst"}[i]);
 	irc->whox = irc->bot_mode = false;
+	irc->extban_prefix[0] = irc->extban_types[0] = '\0';
 }
 
 void irc_on_isupport(struct irc *irc, struct ircmsg *m, int64_t now)
@@ -105,6 +106,16 @@ void irc_on_isupport(struct irc *irc, struct ircmsg *m, int64_t now)
 			}
 			(void)save;
 			free(copy);
+		} else if (KEY("EXTBAN")) {
+			/* "PREFIX,TYPES" (InspIRCd 3: ",ACNOQRSTU...", Solanum: "$,ajrxz") */
+			const char *comma = strchr(v, ',');
+			size_t np = comma ? (size_t)(comma - v) : 0;
+			if (comma && np < sizeof irc->extban_prefix &&
+			    strlen(comma + 1) < sizeof irc->extban_types) {
+				memcpy(irc->extban_prefix, v, np);
+				irc->extban_prefix[np] = '\0';
+				strcpy(irc->extban_types, comma + 1);
+			}
 		} else if (KEY("WHOX")) {
 			irc->whox = true;
 		} else if (KEY("BOT") && *v) {

@@ -167,6 +167,16 @@ static bool warning_due(const struct session *s)
 	       minutes_ms(r->planned_minutes) > warning_ms(s);
 }
 
+int64_t session_opened_ms(const struct session *s)
+{
+	return s->phase == SESSION_IDLE ? 0 : s->opened_ms;
+}
+
+int64_t session_planned_end_ms(const struct session *s)
+{
+	return s->phase == SESSION_IDLE ? 0 : s->planned_end_ms;
+}
+
 int64_t session_next_deadline(const struct session *s)
 {
 	if (s->phase == SESSION_IDLE)

@@ -72,6 +72,10 @@ size_t session_upcoming(const struct session *s);
 /* Messages and distinct participants counted since the chat opened. */
 uint64_t session_message_count(const struct session *s);
 size_t session_participant_count(const struct session *s);
+/* When the running chat opened, and when it is planned to end (with
+ * extensions and pauses so far); 0 when idle. */
+int64_t session_opened_ms(const struct session *s);
+int64_t session_planned_end_ms(const struct session *s);
 /* When session_tick() must next be called (UTC ms); INT64_MAX if never. */
 int64_t session_next_deadline(const struct session *s);
 

@@ -44,7 +44,7 @@ struct search_query {
  * number of terms, 0 if nothing searchable was typed. Exposed for tests. */
 size_t search_compile(const char *text, struct buf *out);
 
-/* Runs a search, calling fn for each hit, best first (its strings live
+/* Runs a search, calling fn for each hit, newest first (its strings live
  * during the call). Returns the number of hits, or -1 with err. */
 int search_run(sqlite3 *db, const struct search_query *q,
 	       void (*fn)(void *ud, const struct search_hit *hit), void *ud, struct buf *err);

@@ -35,7 +35,8 @@ struct site_options {
 	 * calling thread alone, and at most jobs + 1 chats are in memory. For
 	 * `rounds publish` and `regenerate`: the CPU count. */
 	unsigned jobs;
-	/* Optional: called on each chat's model before it is rendered, to add
+	/* Optional: called (in the calling thread, never in a rendering one)
+	 * on each chat's model before it is rendered, to add
 	 * summary sections (transcript_add_summary). What it adds must depend
 	 * only on the store and on summary_key: a chat is rendered again only
 	 * when its stored data or summary_key (e.g. the summary plugins' names

@@ -135,8 +135,10 @@ class Bot:
             time.sleep(0.05)
 
     def export(self, chat_id, fmt):
-        r = subprocess.run([ROUNDS, "export", "--store", self.store_path, "--chat", str(chat_id),
-                            "--format", fmt], capture_output=True, text=True, timeout=60)
+        # with the config: the chat's summary plugins add their sections, as published
+        r = subprocess.run([ROUNDS, "export", "-c", self.config_path, "--chat", str(chat_id),
+                            "--format", fmt], capture_output=True, text=True, timeout=60,
+                           cwd=self.dir, env=self.env)
         if r.returncode != 0:
             raise TestFailure("rounds export failed (%d): %s" % (r.returncode, r.stderr))
         return r.stdout

@@ -100,13 +100,20 @@ def run_chat(net, bot):
           "the bot reposted T3 after the host posted it", bot)
     check("Transcript: " in wrap.text, "the wrap-up does not say where the transcript is", bot)
     path = wrap.text.split("Transcript: ", 1)[1].strip()
-    check(os.path.isfile(path), "the wrap-up names %r, which does not exist" % path, bot)
+    check(os.path.isfile(path) and path.endswith("/index.html"),
+          "the wrap-up names %r, which is not a published page" % path, bot)
+    page = open(path, encoding="utf-8").read()
+    check("<title>" in page and "HCSM test chat" in page, "the page is not the chat's", bot)
+    check(os.path.isfile(os.path.join(os.path.dirname(os.path.dirname(path)), "index.html")),
+          "the archive index was not written", bot)
+    path = os.path.join(os.path.dirname(path), "transcript.md")
     counts = re.search(r"(\d+) messages? from (\d+) participants?", wrap.text)
     check(counts and int(counts.group(2)) == 4,
           "wrap-up counts look wrong: %r" % wrap.text, bot)
 
     check_transcript(bot, path, carol_a1.msgid)
     check_store(bot)
+    check_publish(bot)
 
     # opting out after the chat takes the lines out of what was published
     carol.privmsg("rounds", "!optout")
@@ -177,6 +184,28 @@ def check_transcript(bot, path, carol_msgid):
     check("dana-secret-text" not in text, "an opted-out participant is in the JSON export")
     check(len(js["rounds"]) == 3, "JSON export has %d rounds" % len(js["rounds"]))
     check(bot.export(1, "md") == md, "rounds export --format md differs from the file written at the end")
+
+
+def check_publish(bot):
+    """rounds publish: the whole archive from the store, into another directory,
+    and nothing rewritten the second time."""
+    out = os.path.join(bot.dir, "site")
+    r = rt.subprocess.run([rt.ROUNDS, "publish", "-c", bot.config_path, "--out", out],
+                          capture_output=True, text=True, timeout=120, cwd=bot.dir)
+    check(r.returncode == 0 and "1 chat in" in r.stdout and "1 rendered" in r.stdout,
+          "rounds publish: %r %r" % (r.stdout, r.stderr), bot)
+    slug = os.path.basename(os.path.dirname(bot.query("SELECT transcript FROM chats")[0]["transcript"]))
+    for f in ("index.html", "feed.xml", slug + "/index.html", slug + "/transcript.md",
+              slug + "/transcript.txt", slug + "/transcript.json"):
+        check(os.path.isfile(os.path.join(out, f)), "rounds publish did not write %s" % f, bot)
+    index = open(os.path.join(out, "index.html"), encoding="utf-8").read()
+    check("HCSM test chat" in index and 'href="%s/' % slug in index, "the index does not list the chat", bot)
+    feed = open(os.path.join(out, "feed.xml"), encoding="utf-8").read()
+    check("<feed" in feed and "HCSM test chat" in feed, "the feed does not list the chat", bot)
+    r = rt.subprocess.run([rt.ROUNDS, "publish", "-c", bot.config_path, "--out", out],
+                          capture_output=True, text=True, timeout=120, cwd=bot.dir)
+    check(r.returncode == 0 and "0 rendered, 0 files written" in r.stdout,
+          "publishing again rewrote files: %r" % r.stdout, bot)
 
 
 def check_store(bot):

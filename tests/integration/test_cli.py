@@ -99,9 +99,25 @@ def scenario():
     r = rounds("export", "--store", db, "--chat", "x", "--format", "md")
     check(r.returncode == 2 and "--chat wants a chat id" in r.stderr, "a bad chat id: %r" % r.stderr)
     r = rounds("export", "--store", db, "--chat", "1", "--format", "pdf")
-    check(r.returncode == 2 and "--format wants md or json" in r.stderr, "a bad format: %r" % r.stderr)
+    check(r.returncode == 2 and "--format wants md, json, html or txt" in r.stderr,
+          "a bad format: %r" % r.stderr)
     r = rounds("export", "--chat", "1", "--format", "md")
     check(r.returncode == 2 and "-c FILE or --store DB" in r.stderr, "export without a store: %r" % r.stderr)
+    r = rounds("publish")
+    check(r.returncode == 2 and "publish needs -c FILE" in r.stderr, "publish without -c: %r" % r.stderr)
+    r = rounds("regenerate", "-c", good, "--jobs", "0")
+    check(r.returncode == 2 and "--jobs wants a number from 1 to 64, got '0'" in r.stderr,
+          "a bad --jobs: %r" % r.stderr)
+    r = rounds("publish", "-c", badp)
+    check(r.returncode == 2 and "intro_minute" in r.stderr, "publish with a bad config: %r" % r.stderr)
+    r = rounds("check-plugin", os.path.join(d, "nope.so"))
+    check(r.returncode == 1 and "nope.so" in r.stderr, "check-plugin on a missing file: %r" % r.stderr)
+    r = rounds("check-plugin", good)
+    check(r.returncode == 1 and "plugin refused: cannot load it" in r.stderr,
+          "check-plugin on a JSON file: %r" % r.stderr)
+    r = rounds("check-plugin")
+    check(r.returncode == 2 and "check-plugin needs exactly one FILE" in r.stderr,
+          "check-plugin without a file: %r" % r.stderr)
     r = rounds("chats", "--store", "/nonexistent/dir/x.db")
     check(r.returncode == 1 and "cannot open the store" in r.stderr, "an unopenable store: %r" % r.stderr)
 

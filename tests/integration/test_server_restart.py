@@ -72,7 +72,7 @@ def run(net, bot):
     ivan.privmsg("#rnchat", "A3 after-restart: sleep")
     wrap = from_bot(ivan, r"That's a wrap", ROUND + 10)
     path = wrap.text.split("Transcript: ", 1)[1].strip()
-    md = open(path, encoding="utf-8").read()
+    md = open(os.path.join(os.path.dirname(path), "transcript.md"), encoding="utf-8").read()
     sections = {s.split("\n", 1)[0]: s for s in re.split(r"^## ", md, flags=re.M)[1:]}
     t1 = sections.get("T1: Night shifts?", "")
     t2 = sections.get("T2: Handover tips?", "")

@@ -532,9 +532,9 @@ static void test_unknown_keys(void **state)
 	/* keys that are not plain names are quoted in the path */
 	errors_are(WITH_NET("'my key': 1"),
 		   "conf.json: chats.hcsm[\"my key\"]: unknown key (known keys here: agenda, "
-		   "cohosts, disclaimer, hosts, intro_minutes, network, ops_are_moderators, "
-		   "overrun_grace_minutes, prefix, pseudonyms, room, rules, timezone, title, "
-		   "warning_minutes, welcome)\n");
+		   "cohosts, disclaimer, hosts, intro_minutes, mute_minutes, network, "
+		   "ops_are_moderators, overrun_grace_minutes, plugins, prefix, pseudonyms, room, "
+		   "rules, timezone, title, warning_minutes, welcome)\n");
 }
 
 static void test_timezone_and_publishing(void **state)
@@ -563,6 +563,76 @@ static void test_timezone_and_publishing(void **state)
 	assert_null(load_at("conf.json", WITH_NET("'timezone': 5"), &err));
 	assert_non_null(strstr(buf_str(&err), "chats.hcsm.timezone: expected an IANA time zone name"));
 	buf_free(&err);
+}
+
+/* "plugins": by name (in plugin_dir) or by path, each with its own
+ * config kept as JSON for the plugin; every mistake named. */
+static void test_plugins(void **state)
+{
+	char dir[80], so[100], json[1200];
+	snprintf(dir, sizeof dir, "%s/plugins", tmpdir);
+	mkdir(dir, 0755);
+	snprintf(so, sizeof so, "%s/flood.so", dir);
+	FILE *f = fopen(so, "w");
+	assert_non_null(f);
+	fclose(f);
+	char other[100];
+	snprintf(other, sizeof other, "%s/custom.so", tmpdir);
+	assert_non_null(f = fopen(other, "w"));
+	fclose(f);
+
+	struct config *cfg = ok(CFG(NET, CHAT));
+	assert_string_equal(cfg->plugin_dir, ROUNDS_TEST_DEFAULT_PLUGIN_DIR);
+	assert_int_equal(cfg->chats[0].n_plugins, 0);
+	assert_true(cfg->chats[0].mute_minutes == 10);
+	config_free(cfg);
+
+	snprintf(json, sizeof json, "{'plugin_dir': '%s', 'networks': {" NET "}, 'chats': {'hcsm': "
+		 "{'network': 'libera', 'room': '#hcsm', 'hosts': ['alice'], 'mute_minutes': 0, "
+		 "'plugins': [{'name': 'flood', 'config': {'burst_lines': 8, 'z': [1, 'a']}}, "
+		 "{'path': '%s'}], " AGENDA "}}}", dir, other);
+	cfg = ok(json);
+	assert_int_equal(cfg->chats[0].n_plugins, 2);
+	assert_string_equal(cfg->chats[0].plugins[0].name, "flood");
+	assert_string_equal(cfg->chats[0].plugins[0].path, so);
+	assert_string_equal(cfg->chats[0].plugins[0].config_json, "{\"burst_lines\":8,\"z\":[1,\"a\"]}");
+	assert_null(cfg->chats[0].plugins[1].name);
+	assert_string_equal(cfg->chats[0].plugins[1].path, other);
+	assert_string_equal(cfg->chats[0].plugins[1].config_json, "{}");
+	assert_true(cfg->chats[0].mute_minutes == 0);
+	config_free(cfg);
+
+	char want[2400];
+	snprintf(json, sizeof json, "{'plugin_dir': '%s', 'networks': {" NET "}, 'chats': {'hcsm': "
+		 "{'network': 'libera', 'room': '#hcsm', 'hosts': ['alice'], 'plugins': ["
+		 "{'name': 'privacy'}, {'name': 'Flood!'}, {'name': 'flood', 'path': 'x.so'}, {}, "
+		 "{'name': 'flood', 'config': [1]}, {'name': 'flood', 'colour': 1}, 'flood'], " AGENDA
+		 "}}}", dir);
+	snprintf(want, sizeof want,
+		 "conf.json: chats.hcsm.plugins[0].name: expected a plugin installed in %s (or set "
+		 "\"plugin_dir\", or give a \"path\"), got \"privacy\" (%s/privacy.so: No such file or directory)\n"
+		 "conf.json: chats.hcsm.plugins[1].name: expected a plugin name of 1 to 32 lowercase "
+		 "letters, digits, \"-\" or \"_\", got \"Flood!\" (a string)\n"
+		 "conf.json: chats.hcsm.plugins[2]: expected either \"name\" (a plugin in %s) or "
+		 "\"path\" (a shared object), not both\n"
+		 "conf.json: chats.hcsm.plugins[3]: missing required key \"name\" (a bundled plugin "
+		 "such as \"flood\", or a \"path\" to a shared object)\n"
+		 "conf.json: chats.hcsm.plugins[4].config: expected an object: the plugin's own "
+		 "settings, got an array\n"
+		 "conf.json: chats.hcsm.plugins[5].colour: unknown key (known keys here: config, "
+		 "name, path)\n"
+		 "conf.json: chats.hcsm.plugins[5]: expected each plugin once per chat, got %s again "
+		 "(plugins[4]); one entry takes one \"config\"\n"
+		 "conf.json: chats.hcsm.plugins[6]: expected an object {\"name\": ...} or "
+		 "{\"path\": ...}, with an optional \"config\", got \"flood\" (a string)\n",
+		 dir, dir, dir, so);
+	errors_are(json, want);
+	errors_are(WITH_NET("'plugins': {'name': 'flood'}"),
+		   "conf.json: chats.hcsm.plugins: expected an array of plugins, each {\"name\": ...} "
+		   "or {\"path\": ...}, got an object\n");
+	unlink(so);
+	unlink(other);
+	rmdir(dir);
 }
 
 static void test_missing_required(void **state)
@@ -929,6 +999,23 @@ static void test_load_file(void **state)
 	assert_string_equal(cfg->dir, tmpdir);
 	config_free(cfg);
 
+	/* offline commands (publish, export) load a config whose password
+	 * variable is not set; the bot itself refuses it */
+	unsetenv("ROUNDS_TEST_UNSET");
+	text = j(CFG("'libera': {'host': 'h', 'nick': 'n', 'sasl': {'account': 'bot', 'password_env': "
+		     "'ROUNDS_TEST_UNSET'}}", CHAT));
+	write_file("offline.json", text, 0644);
+	free(text);
+	free(path);
+	path = tmp_path("offline.json");
+	assert_int_equal(config_load(path, &cfg, &err), -1);
+	assert_non_null(strstr(buf_str(&err), "ROUNDS_TEST_UNSET\" (which is not set)"));
+	buf_clear(&err);
+	assert_int_equal(config_load_offline(path, &cfg, &err), 0);
+	assert_string_equal(cfg->networks[0].sasl_account, "bot");
+	assert_null(cfg->networks[0].sasl_password);
+	config_free(cfg);
+
 	write_file("bad.json", "{\n\"networks\": }", 0644);
 	free(path);
 	path = tmp_path("bad.json");
@@ -991,8 +1078,10 @@ static void test_explain(void **state)
 		"    T2 (12 min 30 s) Two\n"
 		"  commands start with \"!\"; disclaimer posted; rules none\n"
 		"  transcripts show times in UTC; participants appear under their nicks\n"
+		"  no plugins\n"
 		"store: /etc/rounds/rounds.db\n"
-		"transcripts: /etc/rounds/transcripts\n"
+		"transcripts: /etc/rounds/transcripts (archive \"Chat archive\")\n"
+		"plugins by name from: " ROUNDS_TEST_DEFAULT_PLUGIN_DIR "\n"
 		"wrap-up links: https://chats.example.org/...\n"
 		"log level: info\n");
 	assert_null(strstr(buf_str(&out), "do-not-show"));
@@ -1029,6 +1118,7 @@ int main(void)
 		cmocka_unit_test(test_error_cap),
 		cmocka_unit_test(test_load_file),
 		cmocka_unit_test(test_explain),
+		cmocka_unit_test(test_plugins),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -33,12 +33,14 @@ PEOPLE = [  # nick, account (None: not logged in), what they say
     ("DrMaya", "maya", {
         "intro": "Hi all, Maya, palliative care physician in Leeds \U0001F44B",
         1: "A1 Burnout, for me, is when compassion starts to feel like a cost.",
-        2: "A2 Protected time to debrief after a death. Even 10 minutes.",
+        2: "A2 Protected time to debrief after a death. Even 10 minutes. WHO on burnout: "
+           "https://www.who.int/news/item/28-05-2019-burn-out-an-occupational-phenomenon-international-classification-of-diseases",
         3: "A3 Rotas people can plan a life around.",
     }),
     ("NurseSam", "sam", {
         "intro": "Sam here, ICU nurse from Toronto. First #hcsm!",
-        1: "A1 Dreading the drive in. Snapping at people I love.",
+        1: "A1 Dreading the drive in. Snapping at people I love. A patient's daughter "
+           "(call her on 555-201-7788) said we all looked exhausted.",
         2: "A2 Peer support groups that meet on shift, not after it.",
         3: "A3 Staffing ratios that are enforced, not aspirational.",
     }),
@@ -82,6 +84,8 @@ def main():
         cfg = {
             "store": "rounds.db",
             "output_dir": "transcripts",
+            "archive_title": "#HCSM demo archive",
+            "plugin_dir": os.path.join(os.path.dirname(os.path.abspath(args.rounds)), "plugins"),
             "networks": {"local": {
                 "host": "127.0.0.1", "port": net.tls_port, "tls": True, "ca_file": net.ca_file,
                 "nick": "rounds", "sasl": {"account": "rounds", "password_env": "ROUNDS_DEMO_PASSWORD"},
@@ -90,6 +94,9 @@ def main():
                 "network": "local", "room": "#hcsm", "title": "#HCSM demo: burnout in healthcare",
                 "hosts": ["host"], "intro_minutes": INTRO / 60, "warning_minutes": WARN / 60,
                 "rules": "be kind, no patient details, cite your sources",
+                # moderation (patient details, flooding) and summaries in the transcript
+                "plugins": [{"name": "privacy"}, {"name": "flood"}, {"name": "stats"},
+                            {"name": "resources"}, {"name": "highlights"}],
                 "agenda": [
                     {"topic": "What does burnout look like where you work?", "minutes": ROUND / 60},
                     {"topic": "What has actually helped you recover?", "minutes": ROUND / 60},
@@ -113,9 +120,10 @@ def main():
                 bot.send_signal(signal.SIGTERM)
                 bot.wait(15)
     print()
-    log("the chat is over. Published transcript:")
+    log("the chat is over. Published (open the first in a browser):")
     print("  " + path)
-    print("  " + os.path.join(os.path.dirname(path), "transcript.json"))
+    print("  " + os.path.join(os.path.dirname(os.path.dirname(path)), "index.html") + "  (the archive)")
+    print("  " + os.path.join(os.path.dirname(path), "transcript.md"))
     log("bot log: %s; store: %s" % (log_path, os.path.join(d, "rounds.db")))
     log("try: %s export --store %s --chat 1 --format md" % (args.rounds, os.path.join(d, "rounds.db")))
 

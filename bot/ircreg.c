@@ -82,6 +82,10 @@ void irc_on_isupport(struct irc *irc, struct ircmsg *m, int64_t now)
 {
 	for (size_t i = 1; i + 1 < m->n_params; i++) {
 		const char *tok = m->params[i], *eq = strchr(tok, '=');
+		if (strcmp(tok, "-EXTBAN") == 0) { /* the server withdrew it */
+			irc->extban_prefix[0] = irc->extban_types[0] = '\0';
+			continue;
+		}
 		size_t klen = eq ? (size_t)(eq - tok) : strlen(tok);
 		const char *v = eq ? eq + 1 : "";
 #define KEY(k) (klen == sizeof(k) - 1 && strncmp(tok, k, klen) == 0)

@@ -21,6 +21,8 @@ import roundstest as rt
 from roundstest import check
 
 PLUGIN_DIR = os.path.join(os.path.dirname(os.path.abspath(rt.ROUNDS)), "plugins")
+# the plugin host's test plugins (tests/plugins/host): built for ABI 2.0, and one whose init fails
+BROKEN = os.path.join(os.path.dirname(os.path.abspath(rt.ROUNDS)), "tests", "plugins", "host")
 PHONE = "555-867-5309"
 PRIVACY_WARNING = "please keep patient details out of a public chat"
 
@@ -40,7 +42,9 @@ def scenario():
                 "hosts": ["alice"], "intro_minutes": rt.minutes(3), "warning_minutes": 0,
                 "mute_minutes": rt.minutes(8),
                 "agenda": [{"topic": "What keeps patients safe?", "minutes": rt.minutes(120)}],
-                "plugins": [{"name": "privacy"}, {"name": "flood"}, {"name": "stats"}],
+                "plugins": [{"name": "privacy"}, {"name": "flood"}, {"name": "stats"},
+                            {"path": os.path.join(BROKEN, "testplug_major.so")},
+                            {"path": os.path.join(BROKEN, "testplug_initfail.so")}],
             }},
         }
         bot = rt.Bot(d, cfg, password="pw-rounds-1").start()
@@ -59,6 +63,11 @@ def from_bot(c, pattern, timeout=20, command="NOTICE"):
 def run(net, bot, cfg):
     bot.wait_log(r"plugin privacy@hcsm: loaded")
     bot.wait_log(r"plugin flood@hcsm: loaded")
+    # refused plugins: named, with the reason and both versions; the bot carries on
+    bot.wait_log(r"testplug_major\.so: plugin refused: built for plugin ABI 2\.0, this bot has 1\.0: the "
+                 r"major versions must match .*; carrying on without it")
+    bot.wait_log(r"testplug_initfail\.so: plugin refused: its init failed: no word list configured; "
+                 r"carrying on without it")
     bot.wait_log(r"joined #hcsm")
     host, bob, fred = rt.ircclient.connect_all([
         net.client("alice", "tcp", sasl=("alice", "pw-alice-1")),

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "irc.h"
 #include "log.h"
 #include "mem.h"
@@ -393,6 +394,86 @@ static void test_membership_events(void **state)
 	destroy(f);
 }
 
+/* The mute the server offers, from what it advertises in 005. */
+static void mute_on(const char *isupport, const char *want_mode, const char *want_arg)
+{
+	struct fixture *f = make("rounds", 60000);
+	register_full(f, 1);
+	char line[600];
+	snprintf(line, sizeof line, ":irc.testnet 005 rounds %s :are supported by this server", isupport);
+	feed(f, line);
+	struct buf mode = BUF_INIT, arg = BUF_INIT;
+	bool ok = irc_mute_mode(f->irc, "bob!*@*", &mode, &arg);
+	if (!want_mode) {
+		assert_false(ok);
+	} else {
+		assert_true(ok);
+		assert_string_equal(mode.p, want_mode);
+		assert_string_equal(arg.p, want_arg);
+	}
+	buf_free(&mode);
+	buf_free(&arg);
+	destroy(f);
+}
+
+static void test_mute_modes(void **state)
+{
+	/* InspIRCd 3 (q is the founder prefix there, not a quiet list) */
+	mute_on("CHANMODES=IXbegw,k,FJLfjl,ACKMNOPQRSTUcimnprstz PREFIX=(qaohv)~&@%+ "
+		"EXTBAN=,ACNOQRSTUacjmnprswz", "+b", "m:bob!*@*");
+	/* Solanum: a quiet list mode */
+	mute_on("CHANMODES=eIbq,k,flj,CFLMPQScgimnprstuz PREFIX=(ov)@+ EXTBAN=$,ajrxz", "+q", "bob!*@*");
+	/* UnrealIRCd: ~q: */
+	mute_on("CHANMODES=beI,kLf,l,psmntirzMQNRTOVKDdGPZSCc PREFIX=(qaohv)~&@%+ "
+		"EXTBAN=~,acfjmnpqrtCGOST", "+b", "~q:bob!*@*");
+	/* a plain server: no way to mute (-EXTBAN withdraws the fixture's) */
+	mute_on("CHANMODES=beI,k,l,imnpst PREFIX=(ov)@+ -EXTBAN", NULL, NULL);
+}
+
+/* Mute, kick and ban: aimed at the account where there is an account
+ * extban, else at the nick; refused with a reason when the bot is not an
+ * operator or the person has left. */
+static void test_sanctions(void **state)
+{
+	struct fixture *f = make("rounds", 60000);
+	register_full(f, 1); /* EXTBAN=,RUm; the bot is @ in #hcsm; alice is logged in */
+	struct buf mask = BUF_INIT, why = BUF_INIT;
+	feed(f, ":dave!d@h JOIN #hcsm dave :Dave");
+	assert_int_equal(irc_sanction(f->irc, "#hcsm", "dave", IRC_SANCTION_MUTE, "too fast", &mask, &why), 0);
+	expect_sent(f, "MODE #hcsm +b m:R:dave");
+	assert_string_equal(mask.p, "m:R:dave");
+	assert_int_equal(irc_unmute(f->irc, "#hcsm", mask.p), 0);
+	expect_sent(f, "MODE #hcsm -b m:R:dave");
+	/* bob is not logged in (WHOX said 0): his nick */
+	assert_int_equal(irc_sanction(f->irc, "#hcsm", "bob", IRC_SANCTION_BAN, "spam links", &mask, &why), 0);
+	expect_sent(f, "MODE #hcsm +b bob!*@*");
+	expect_sent(f, "KICK #hcsm bob :spam links");
+	assert_int_equal(irc_sanction(f->irc, "#hcsm", "carol", IRC_SANCTION_KICK, "", &mask, &why), 0);
+	expect_sent(f, "KICK #hcsm carol moderated");
+	/* gone, or not here */
+	assert_int_equal(irc_sanction(f->irc, "#hcsm", "zed", IRC_SANCTION_KICK, "x", &mask, &why), -1);
+	assert_string_equal(why.p, "zed is no longer in #hcsm");
+	buf_clear(&why);
+	assert_int_equal(irc_sanction(f->irc, "#other", "dave", IRC_SANCTION_KICK, "x", &mask, &why), -1);
+	assert_string_equal(why.p, "the bot is not in #other right now");
+	/* the bot loses its operator status */
+	feed(f, ":alice!a@h MODE #hcsm -o rounds");
+	buf_clear(&why);
+	assert_int_equal(irc_sanction(f->irc, "#hcsm", "dave", IRC_SANCTION_MUTE, "x", &mask, &why), -1);
+	assert_non_null(strstr(why.p, "the bot is not a channel operator in #hcsm"));
+	/* a reason cannot smuggle a second command */
+	feed(f, ":alice!a@h MODE #hcsm +o rounds");
+	drain(f);
+	int before = f->n_sent;
+	irc_sanction(f->irc, "#hcsm", "dave", IRC_SANCTION_KICK, "bye\r\nQUIT :pwned", &mask, &why);
+	drain(f);
+	for (int i = before; i < f->n_sent; i++)
+		assert_null(strstr(f->sent[i], "QUIT"));
+	buf_free(&mask);
+	buf_free(&why);
+	destroy(f);
+}
+
 static void test_kicked_rejoins_and_chat_lines_wait(void **state)
 {
 	struct fixture *f = make("rounds", 60000);
@@ -576,6 +657,8 @@ int main(void)
 		cmocka_unit_test(test_ping_pong_and_lag),
 		cmocka_unit_test(test_privmsg_event_fields),
 		cmocka_unit_test(test_membership_events),
+		cmocka_unit_test(test_mute_modes),
+		cmocka_unit_test(test_sanctions),
 		cmocka_unit_test(test_kicked_rejoins_and_chat_lines_wait),
 		cmocka_unit_test(test_chat_lines_survive_reconnect),
 		cmocka_unit_test(test_long_text_split_within_limit),

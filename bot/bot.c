@@ -1,87 +1,24 @@
+/* bot.c: the daemon's loop and glue (see bot.h): one event loop, a
+ * transport per network, a session per chat, one store, the plugins.
+ * Events are stored, committed, then acted on (bot_act.c); chats are
+ * published when they end. */
 #include "bot.h"
 
 #include <libwebsockets.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bot_impl.h"
 #include "clock.h"
 #include "command.h"
-#include "irc.h"
-#include "link.h"
 #include "log.h"
 #include "mem.h"
-#include "plugin.h"
-#include "session.h"
-#include "site.h"
-#include "store.h"
 #include "verdict.h"
 
+#define BOT_MAX_ROOMS 32     /* rooms per network (IRC tracks at most 32 channels) */
 #define INDEX_DELAY_MS 200  /* let a burst settle before indexing it */
 #define INDEX_BATCH 20000
 #define SHUTDOWN_GRACE_MS 10000 /* posts still queued (a wrap-up) go out paced */
-
-struct bot;
-
-struct bot_net {
-	struct bot *bot;
-	const struct config_network *cfg;
-	struct link *link;
-};
-
-struct bot_chat {
-	struct bot *bot;
-	const struct config_chat *cfg;
-	struct bot_net *net;
-	struct session *session;
-	int64_t chat_id; /* the running chat in the store, 0 if none */
-	lws_sorted_usec_list_t sul;
-	struct buf location;
-};
-
-/* An event kept until the store has committed it, then acted on. Strings
- * are offsets into bot.arena, so a burst costs no allocation per line. */
-struct pending {
-	struct bot_chat *chat; /* NULL: a private line on a network with no chat to act for */
-	struct bot_net *net;
-	size_t nick, account, key, text, room; /* offsets; account (size_t)-1 if none */
-	bool command, moderator, impersonation, private_line;
-	bool in_chat;          /* a line of the running chat: the session counts it */
-	/* what moderation wants done to the sender (ROUNDS_ALLOW: nothing) */
-	enum rounds_verdict sanction;
-	size_t sanction_reason, sanction_plugin; /* offsets */
-};
-
-/* A plugin's mute, lifted after the chat's mute_minutes. */
-struct mute {
-	struct bot_net *net;
-	char *room, *mask;
-	int64_t until_ms;
-};
-
-struct bot {
-	const struct config *cfg;
-	struct lws_context *ctx;
-	struct store *store;
-	struct bot_net *nets;
-	struct bot_chat *chats;
-	struct pending *pending;
-	size_t n_pending, cap_pending;
-	struct buf arena, key, scratch;
-	lws_sorted_usec_list_t sul_index;
-	bool index_scheduled;
-	/* transcripts to write (again), one per loop turn: ended chats, and the
-	 * chats of someone who just opted out */
-	int64_t *exports;
-	size_t n_exports, cap_exports;
-	lws_sorted_usec_list_t sul_export;
-	struct plugins *plugins;
-	struct plugin_outcome outcome;
-	struct site_options site; /* how chats are published (summaries from the plugins) */
-	struct buf summary_key;
-	struct mute *mutes;
-	size_t n_mutes, cap_mutes;
-	lws_sorted_usec_list_t sul_mutes;
-};
 
 /* ---- chats: session hooks ------------------------------------------------ */
 
@@ -100,7 +37,7 @@ static void plugin_event(struct bot_chat *c, enum rounds_event_kind kind, int ro
 static void chat_say(void *ud, const char *text)
 {
 	struct bot_chat *c = ud;
-	irc_privmsg(link_irc(c->net->link), c->cfg->room, text);
+	NET(c->net, say, c->cfg->room, text);
 }
 
 static void chat_started(void *ud, int64_t now, const char *title, const char *by)
@@ -143,8 +80,7 @@ static void round_ended(void *ud, const struct session_round *r)
 
 static void export_timer(lws_sorted_usec_list_t *sul);
 
-/* Queues a chat's transcript to be written on a later loop turn. */
-static void export_soon(struct bot *b, int64_t chat_id)
+void bot_export_soon(struct bot *b, int64_t chat_id)
 {
 	for (size_t i = 0; i < b->n_exports; i++)
 		if (b->exports[i] == chat_id)
@@ -274,23 +210,18 @@ static size_t arena_put(struct bot *b, const char *s)
 	return off;
 }
 
-static const char *arena_get(const struct bot *b, size_t off)
-{
-	return off == (size_t)-1 ? NULL : b->arena.p + off;
-}
-
 static struct bot_chat *chat_for_room(struct bot *b, struct bot_net *net, const char *room)
 {
-	enum ircmsg_casemapping cm = irc_casemapping(link_irc(net->link));
 	for (size_t i = 0; i < b->cfg->n_chats; i++)
-		if (b->chats[i].net == net && ircmsg_caseeq(b->chats[i].cfg->room, room, cm))
+		if (b->chats[i].net == net && NET(net, same_room, b->chats[i].cfg->room, room))
 			return &b->chats[i];
 	return NULL;
 }
 
 /* The chat a private command is about: the network's only chat, else the
  * one chat whose room the sender is in. */
-static struct bot_chat *chat_for_private(struct bot *b, struct bot_net *net, const char *nick)
+static struct bot_chat *chat_for_private(struct bot *b, struct bot_net *net, const char *nick,
+					 const char *account)
 {
 	struct bot_chat *found = NULL;
 	int on_net = 0, shared = 0;
@@ -299,7 +230,7 @@ static struct bot_chat *chat_for_private(struct bot *b, struct bot_net *net, con
 		if (c->net != net)
 			continue;
 		on_net++;
-		if (irc_is_member(link_irc(net->link), c->cfg->room, nick)) {
+		if (NET(net, is_member, c->cfg->room, nick, account)) {
 			shared++;
 			found = c;
 		}
@@ -356,7 +287,7 @@ static enum rounds_verdict moderate(struct bot *b, struct bot_chat *chat, const 
 	return out->sanction;
 }
 
-static void on_event(void *ud, struct link *l, const struct event *in)
+static void on_event(void *ud, struct transport *t, const struct event *in)
 {
 	struct bot_net *net = ud;
 	struct bot *b = net->bot;
@@ -370,7 +301,7 @@ static void on_event(void *ud, struct link *l, const struct event *in)
 	/* who: the stable key a participant is counted and opted out by */
 	buf_clear(&b->scratch);
 	buf_adds(&b->scratch, ev.nick ? ev.nick : "");
-	ircmsg_casefold(b->scratch.p, irc_casemapping(link_irc(net->link)));
+	NET(net, fold_name, b->scratch.p);
 	store_person_key(ev.account, b->scratch.p, &b->key);
 
 	struct bot_chat *cmd_chat = chat;
@@ -379,7 +310,7 @@ static void on_event(void *ud, struct link *l, const struct event *in)
 	const char *args;
 	if (is_text && ev.kind != EVENT_NOTICE && !(ev.flags & EVENT_F_SELF)) {
 		if (private_line)
-			cmd_chat = chat_for_private(b, net, ev.nick);
+			cmd_chat = chat_for_private(b, net, ev.nick, ev.account);
 		if (cmd_chat) {
 			moderator = session_is_moderator(cmd_chat->session, ev.account, ev.flags & EVENT_F_OP);
 			command = command_parse(cmd_chat->cfg->prefix, ev.text, name, sizeof name, &args) &&
@@ -418,22 +349,35 @@ static void on_event(void *ud, struct link *l, const struct event *in)
 	if (store_add_event(b->store, &ev, b->key.p, chat_id, round, &event_id) <= 0)
 		return; /* seen before (or not stored): never acted on twice */
 	enum rounds_verdict sanction = ROUNDS_ALLOW;
+	bool remove = false;
 	if (chat && is_text && ev.kind != EVENT_NOTICE && !command &&
-	    !(ev.flags & (EVENT_F_SELF | EVENT_F_STATUSMSG)) && plugins_moderates(b->plugins, chat->cfg->name))
+	    !(ev.flags & (EVENT_F_SELF | EVENT_F_STATUSMSG)) && plugins_moderates(b->plugins, chat->cfg->name)) {
 		sanction = moderate(b, chat, &ev, event_id, round);
+		remove = b->outcome.n && b->outcome.hide && ev.msgid && t->ops->remove;
+	}
+	if (remove && (ev.flags & EVENT_F_REPLAY)) {
+		/* history is not acted on, but a hidden line still leaves the room */
+		struct buf why = BUF_INIT;
+		if (t->ops->remove(t, ev.room, ev.msgid, "removed by moderation", &why) != 0)
+			log_warn("network %s: could not remove a hidden message: %s", net->cfg->name, why.p);
+		buf_free(&why);
+		remove = false;
+	}
 	if (!is_text || (ev.flags & (EVENT_F_SELF | EVENT_F_REPLAY)) || ev.kind == EVENT_NOTICE)
 		return;
-	if (!command && (private_line || !chat_id) && sanction == ROUNDS_ALLOW)
+	if (!command && (private_line || !chat_id) && sanction == ROUNDS_ALLOW && !remove)
 		return;
 	b->pending = mem_grow(b->pending, &b->cap_pending, b->n_pending + 1, sizeof *b->pending);
 	struct pending *p = &b->pending[b->n_pending++];
 	*p = (struct pending){
 		.chat = cmd_chat, .net = net, .command = command, .moderator = moderator,
 		.private_line = private_line, .in_chat = chat_id != 0, .sanction = sanction,
+		.remove = remove,
 		.impersonation = cmd_chat && session_impersonates(cmd_chat->session, ev.nick, ev.account),
 	};
 	p->sanction_reason = arena_put(b, b->outcome.sanction_reason);
 	p->sanction_plugin = arena_put(b, b->outcome.sanction_plugin);
+	p->msgid = arena_put(b, ev.msgid);
 	p->nick = arena_put(b, ev.nick);
 	p->account = arena_put(b, ev.account);
 	p->key = arena_put(b, b->key.p);
@@ -441,237 +385,8 @@ static void on_event(void *ud, struct link *l, const struct event *in)
 	p->room = arena_put(b, ev.room);
 }
 
-struct reply_ctx {
-	struct bot *b;
-	struct bot_net *net;
-	struct bot_chat *chat;
-	const char *nick, *key;
-};
-
-static void cmd_reply(void *ud, const char *text)
-{
-	struct reply_ctx *r = ud;
-	irc_notice(link_irc(r->net->link), r->nick, text);
-}
-
-static void audit(struct bot *b, struct bot_net *net, struct bot_chat *chat, const char *nick,
-		  const char *key, const char *text);
-
-static void cmd_audit(void *ud, const char *text)
-{
-	struct reply_ctx *r = ud;
-	char q[300];
-	log_warn("chat %s: %s", r->chat ? r->chat->cfg->name : "?", log_quote(q, sizeof q, text, strlen(text)));
-	audit(r->b, r->net, r->chat, r->nick, r->key, text);
-}
-
-static bool cmd_optout(void *ud, bool out, struct buf *why)
-{
-	struct reply_ctx *r = ud;
-	if (!out && strncmp(r->key, "n:", 2) == 0) {
-		/* anyone can take a nickname: an opt-out made by nickname is kept */
-		buf_adds(why, "Your opt-out was made by nickname, and anyone could take that nickname, so "
-			      "it cannot be undone by nickname. Log in to your account and ask a host.");
-		return false;
-	}
-	log_info("network %s: %s opted %s", r->net->cfg->name, r->key, out ? "out" : "back in");
-	if (store_set_optout(r->b->store, r->net->cfg->name, r->key, out, clock_wall_ms()) != 0) {
-		buf_adds(why, "Sorry, that could not be recorded just now; please try again in a minute.");
-		return false;
-	}
-	/* "every published transcript": the ones already out are written again */
-	int64_t *ids;
-	size_t n;
-	if (store_chats_of(r->b->store, r->net->cfg->name, r->key, &ids, &n) == 0) {
-		for (size_t i = 0; i < n; i++)
-			export_soon(r->b, ids[i]);
-		free(ids);
-	}
-	return true;
-}
-
-/* ---- sanctions ------------------------------------------------------------ */
-
-static void mutes_timer(lws_sorted_usec_list_t *sul);
-
-static void mutes_schedule(struct bot *b)
-{
-	int64_t next = INT64_MAX;
-	for (size_t i = 0; i < b->n_mutes; i++)
-		if (b->mutes[i].until_ms < next)
-			next = b->mutes[i].until_ms;
-	if (next == INT64_MAX) {
-		lws_sul_cancel(&b->sul_mutes);
-		return;
-	}
-	int64_t wait = next - clock_wall_ms();
-	wait = wait < 0 ? 0 : wait > 3600000 ? 3600000 : wait;
-	lws_sul_schedule(b->ctx, 0, &b->sul_mutes, mutes_timer, (lws_usec_t)wait * LWS_US_PER_MS + 1000);
-}
-
-/* Lifts the mutes whose time is up (those the bot cannot lift now, having
- * lost its operator status or its connection, are tried again later). */
-static void mutes_timer(lws_sorted_usec_list_t *sul)
-{
-	struct bot *b = lws_container_of(sul, struct bot, sul_mutes);
-	int64_t now = clock_wall_ms();
-	for (size_t i = 0; i < b->n_mutes;) {
-		struct mute *m = &b->mutes[i];
-		if (m->until_ms > now) {
-			i++;
-			continue;
-		}
-		if (irc_unmute(link_irc(m->net->link), m->room, m->mask) != 0) {
-			m->until_ms = now + 60000;
-			i++;
-			continue;
-		}
-		log_info("network %s: lifted the mute on %s in %s", m->net->cfg->name, m->mask, m->room);
-		free(m->room);
-		free(m->mask);
-		*m = b->mutes[--b->n_mutes];
-	}
-	mutes_schedule(b);
-}
-
-static void audit(struct bot *b, struct bot_net *net, struct bot_chat *chat, const char *nick,
-		  const char *key, const char *text)
-{
-	struct event ev = {
-		.kind = EVENT_AUDIT, .network = net->cfg->name, .room = chat ? chat->cfg->room : nick,
-		.nick = nick, .text = text, .ts_ms = clock_wall_ms(),
-		.flags = EVENT_F_LOCAL_TIME | (chat ? 0 : EVENT_F_PRIVATE),
-	};
-	store_add_event(b->store, &ev, key, chat ? chat->chat_id : 0, -1, NULL);
-}
-
-/* Does what moderation decided to the sender of a committed line: a
- * private warning, or a mute, kick or ban with what the network offers.
- * When the network offers no way (or the bot is no operator) the sender
- * is warned instead and the log says why. */
-static void sanction(struct bot *b, const struct pending *p)
-{
-	struct irc *irc = link_irc(p->net->link);
-	const char *nick = arena_get(b, p->nick), *reason = arena_get(b, p->sanction_reason);
-	const char *plugin = arena_get(b, p->sanction_plugin), *room = arena_get(b, p->room);
-	struct bot_chat *chat = p->chat;
-	if (!chat || !reason || !plugin || !room)
-		return;
-	if (!*reason)
-		reason = "Please keep to the chat's rules.";
-	char q[300];
-	struct buf note = BUF_INIT, mask = BUF_INIT, why = BUF_INIT;
-	const char *what = verdict_name((int)p->sanction);
-	log_quote(q, sizeof q, nick, strlen(nick));
-	if (p->sanction == ROUNDS_WARN) {
-		irc_notice(irc, nick, reason);
-		buf_printf(&note, "plugin %s warned %s: %s", plugin, nick, reason);
-	} else {
-		enum irc_sanction s = p->sanction == ROUNDS_MUTE ? IRC_SANCTION_MUTE
-				      : p->sanction == ROUNDS_KICK ? IRC_SANCTION_KICK : IRC_SANCTION_BAN;
-		if (irc_sanction(irc, room, nick, s, reason, &mask, &why) != 0) {
-			log_warn("chat %s: plugin %s asked to %s %s, but %s; warning them instead",
-				 chat->cfg->name, plugin, what, q, why.p);
-			irc_notice(irc, nick, reason);
-			buf_printf(&note, "plugin %s asked to %s %s (%s); warned instead: %s", plugin, what,
-				   nick, why.p, reason);
-		} else {
-			buf_printf(&note, "plugin %s: %s %s (%s): %s", plugin, what, nick, mask.p, reason);
-			if (s == IRC_SANCTION_MUTE) {
-				struct buf told = BUF_INIT;
-				if (chat->cfg->mute_minutes > 0)
-					buf_printf(&told, "%s (You are muted in %s for %g minutes.)", reason, room,
-						   chat->cfg->mute_minutes);
-				else
-					buf_printf(&told, "%s (You are muted in %s until a host lifts it.)", reason,
-						   room);
-				irc_notice(irc, nick, told.p);
-				buf_free(&told);
-				if (chat->cfg->mute_minutes > 0) {
-					b->mutes = mem_grow(b->mutes, &b->cap_mutes, b->n_mutes + 1, sizeof *b->mutes);
-					b->mutes[b->n_mutes++] = (struct mute){
-						p->net, mem_strdup(room), mem_strdup(mask.p),
-						clock_wall_ms() + (int64_t)(chat->cfg->mute_minutes * 60000)};
-					mutes_schedule(b);
-				}
-			}
-		}
-	}
-	log_info("chat %s: %s", chat->cfg->name, log_quote(q, sizeof q, note.p, note.len));
-	audit(b, p->net, chat, nick, arena_get(b, p->key), note.p);
-	buf_free(&note);
-	buf_free(&mask);
-	buf_free(&why);
-}
-
-static void cmd_plugins(void *ud, struct buf *out)
-{
-	struct reply_ctx *r = ud;
-	if (r->chat)
-		plugins_describe(r->b->plugins, r->chat->cfg->name, out);
-}
-
-static void cmd_plugin_help(void *ud, bool moderator, struct buf *out)
-{
-	struct reply_ctx *r = ud;
-	if (r->chat)
-		plugins_help(r->b->plugins, r->chat->cfg->name, moderator, r->chat->cfg->prefix, out);
-}
-
-/* A command a plugin added. */
-static void plugin_command(struct bot *b, const struct pending *p, struct reply_ctx *r,
-			   const char *name, const char *args, int64_t now)
-{
-	struct bot_chat *c = p->chat;
-	const char *text = arena_get(b, p->text);
-	int64_t opened = session_opened_ms(c->session), end = session_planned_end_ms(c->session);
-	struct rounds_message m = {
-		.size = sizeof m, .network = p->net->cfg->name, .chat = c->cfg->name, .room = c->cfg->room,
-		.nick = r->nick, .account = arena_get(b, p->account), .text = text,
-		.text_len = strlen(text), .ts_ms = now,
-		.round = opened ? session_round_number(c->session) : -1,
-		.elapsed_ms = opened ? now - opened : -1, .remaining_ms = opened ? end - now : INT64_MAX,
-		.flags = p->moderator ? ROUNDS_MSG_MODERATOR : 0,
-	};
-	plugins_command(b->plugins, &m, name, args, cmd_reply, r);
-}
-
-static void act(struct bot *b, const struct pending *p)
-{
-	const char *nick = arena_get(b, p->nick), *text = arena_get(b, p->text);
-	const char *key = arena_get(b, p->key);
-	int64_t now = clock_wall_ms();
-	if (p->sanction != ROUNDS_ALLOW)
-		sanction(b, p);
-	if (!p->command) {
-		struct session_sender who = {nick, key, arena_get(b, p->account), p->moderator};
-		if (p->in_chat)
-			session_on_message(p->chat->session, now, &who, text);
-		return;
-	}
-	struct reply_ctx r = {b, p->net, p->chat, nick, key};
-	char name[32];
-	const char *args = "";
-	const char *prefix = p->chat ? p->chat->cfg->prefix : "!";
-	command_parse(prefix, text, name, sizeof name, &args);
-	if (!p->chat && command_needs_chat(name)) {
-		irc_notice(link_irc(p->net->link), nick,
-			   "Which chat do you mean? Please use the command in the chat's channel.");
-		return;
-	}
-	struct command_context ctx = {
-		.session = p->chat ? p->chat->session : NULL, .now = now, .prefix = prefix,
-		.nick = nick, .account = arena_get(b, p->account), .moderator = p->moderator,
-		.impersonation = p->impersonation, .args = args, .ud = &r,
-		.reply = cmd_reply, .audit = cmd_audit, .optout = cmd_optout,
-		.plugins = cmd_plugins, .plugin_help = cmd_plugin_help,
-	};
-	if (!command_dispatch(&ctx, name) && p->chat)
-		plugin_command(b, p, &r, name, args, now);
-}
-
 /* End of a read or write: commit, then act on what was committed. */
-static void on_flush(void *ud, struct link *l)
+static void on_flush(void *ud, struct transport *t)
 {
 	struct bot_net *net = ud;
 	struct bot *b = net->bot;
@@ -679,7 +394,7 @@ static void on_flush(void *ud, struct link *l)
 		log_error("store: could not commit; the lines of this turn are not acted on");
 	else
 		for (size_t i = 0; i < b->n_pending; i++)
-			act(b, &b->pending[i]);
+			bot_act(b, &b->pending[i]);
 	bool acted = b->n_pending > 0;
 	b->n_pending = 0;
 	buf_clear(&b->arena);
@@ -691,7 +406,7 @@ static void on_flush(void *ud, struct link *l)
 	index_soon(b);
 }
 
-static void on_registered(void *ud, struct link *l)
+static void on_registered(void *ud, struct transport *t)
 {
 	struct bot_net *net = ud;
 	log_info("network %s: ready", net->cfg->name);
@@ -718,7 +433,7 @@ static int plugin_say(void *ud, const char *chat, const char *text)
 	struct bot *b = ud;
 	for (size_t i = 0; i < b->cfg->n_chats; i++)
 		if (strcmp(b->chats[i].cfg->name, chat) == 0)
-			return irc_privmsg(link_irc(b->chats[i].net->link), b->chats[i].cfg->room, text) > 0 ? 0 : -1;
+			return NET(b->chats[i].net, say, b->chats[i].cfg->room, text);
 	return -1;
 }
 
@@ -767,22 +482,17 @@ static void reload(struct bot *b)
 static void teardown(struct bot *b)
 {
 	plugin_outcome_free(&b->outcome);
-	for (size_t i = 0; i < b->n_mutes; i++) {
-		free(b->mutes[i].room);
-		free(b->mutes[i].mask);
-	}
-	free(b->mutes);
+	bot_mutes_free(b);
 	if (b->ctx) {
 		lws_sul_cancel(&b->sul_index);
 		lws_sul_cancel(&b->sul_export);
-		lws_sul_cancel(&b->sul_mutes);
 	}
 	/* transcripts still to write (after an opt-out just before): now,
 	 * while the plugins that add their summaries are loaded */
 	while (b->store && b->n_exports)
 		publish(b, b->exports[--b->n_exports]);
 	free(b->exports);
-	/* plugins before the links: a plugin's fini may still post */
+	/* plugins before the transports: a plugin's fini may still post */
 	plugins_free(b->plugins);
 	b->plugins = NULL;
 	buf_free(&b->summary_key);
@@ -794,7 +504,8 @@ static void teardown(struct bot *b)
 		}
 	if (b->nets)
 		for (size_t i = 0; i < b->cfg->n_networks; i++)
-			link_free(b->nets[i].link);
+			if (b->nets[i].t)
+				b->nets[i].t->ops->free(b->nets[i].t);
 	store_close(b->store);
 	if (b->ctx)
 		lws_context_destroy(b->ctx);
@@ -840,14 +551,14 @@ int bot_run(const struct config *cfg, volatile sig_atomic_t *stop, volatile sig_
 		struct bot_net *net = &b.nets[i];
 		net->bot = &b;
 		net->cfg = &cfg->networks[i];
-		const char *rooms[IRC_MAX_CHANNELS];
+		const char *rooms[BOT_MAX_ROOMS];
 		size_t n = 0;
-		for (size_t k = 0; k < cfg->n_chats && n < IRC_MAX_CHANNELS; k++)
+		for (size_t k = 0; k < cfg->n_chats && n < BOT_MAX_ROOMS; k++)
 			if (cfg->chats[k].network_index == i)
 				rooms[n++] = cfg->chats[k].room;
-		struct link_hooks hooks = {net, on_event, on_flush, on_registered};
-		net->link = link_new(b.ctx, net->cfg, rooms, n, &hooks, &err);
-		if (!net->link) {
+		struct transport_hooks hooks = {net, on_event, on_flush, on_registered};
+		net->t = transport_new(b.ctx, net->cfg, rooms, n, &hooks, &err);
+		if (!net->t) {
 			log_error("%s", err.p);
 			goto fail;
 		}
@@ -871,7 +582,7 @@ int bot_run(const struct config *cfg, volatile sig_atomic_t *stop, volatile sig_
 	plugins_summary_key(b.plugins, &b.summary_key);
 	b.site.summary_key = buf_str(&b.summary_key);
 	for (size_t i = 0; i < cfg->n_networks; i++)
-		link_start(b.nets[i].link);
+		b.nets[i].t->ops->start(b.nets[i].t);
 	log_info("rounds running: %zu network%s, %zu chat%s, store %s", cfg->n_networks,
 		 cfg->n_networks == 1 ? "" : "s", cfg->n_chats, cfg->n_chats == 1 ? "" : "s",
 		 cfg->store_path);
@@ -887,26 +598,18 @@ int bot_run(const struct config *cfg, volatile sig_atomic_t *stop, volatile sig_
 
 	log_info("shutting down: leaving the networks");
 	for (size_t i = 0; i < cfg->n_networks; i++)
-		link_quit(b.nets[i].link, "rounds is shutting down");
+		b.nets[i].t->ops->quit(b.nets[i].t, "rounds is shutting down");
 	int64_t deadline = clock_mono_ms() + SHUTDOWN_GRACE_MS;
 	for (;;) {
 		bool all = true;
 		for (size_t i = 0; i < cfg->n_networks; i++)
-			all &= link_done(b.nets[i].link);
+			all &= b.nets[i].t->ops->done(b.nets[i].t);
 		if (all || clock_mono_ms() > deadline)
 			break;
 		lws_service(b.ctx, 0);
 	}
-	for (size_t i = 0; i < cfg->n_networks; i++) {
-		struct irc *irc = link_irc(b.nets[i].link);
-		const struct irc_stats *is = irc_stats(irc);
-		log_info("network %s: %llu lines in, %llu out; dropped: %llu malformed, %llu too long, "
-			 "%llu outgoing refused by a full queue, %zu still queued",
-			 cfg->networks[i].name, (unsigned long long)is->lines_in,
-			 (unsigned long long)is->lines_out, (unsigned long long)is->malformed,
-			 link_stats(b.nets[i].link)->overlong, (unsigned long long)is->dropped_out,
-			 irc_queued(irc));
-	}
+	for (size_t i = 0; i < cfg->n_networks; i++)
+		b.nets[i].t->ops->log_stats(b.nets[i].t);
 	const struct store_stats *ss = store_stats(b.store);
 	log_info("store: %llu events stored in %llu transactions, %llu duplicates skipped, %llu errors",
 		 (unsigned long long)ss->events_stored, (unsigned long long)ss->commits,

@@ -1,0 +1,103 @@
+/* bot_impl.h: PRIVATE to the daemon's glue (bot.c: the loop, events, chat
+ * sessions and publishing; bot_act.c: acting on committed lines —
+ * commands, sanctions, mutes). Everything else uses bot.h. */
+#ifndef ROUNDS_BOT_IMPL_H
+#define ROUNDS_BOT_IMPL_H
+
+#include <libwebsockets.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "config.h"
+#include "plugin.h"
+#include "session.h"
+#include "site.h"
+#include "store.h"
+#include "transport.h"
+
+struct bot;
+
+struct bot_net {
+	struct bot *bot;
+	const struct config_network *cfg;
+	struct transport *t;
+};
+
+/* The network's transport operations, called on its transport. */
+#define NET(net, op, ...) ((net)->t->ops->op((net)->t, __VA_ARGS__))
+
+struct bot_chat {
+	struct bot *bot;
+	const struct config_chat *cfg;
+	struct bot_net *net;
+	struct session *session;
+	int64_t chat_id; /* the running chat in the store, 0 if none */
+	lws_sorted_usec_list_t sul;
+	struct buf location;
+};
+
+/* An event kept until the store has committed it, then acted on. Strings
+ * are offsets into bot.arena, so a burst costs no allocation per line. */
+struct pending {
+	struct bot_chat *chat; /* NULL: a private line on a network with no chat to act for */
+	struct bot_net *net;
+	size_t nick, account, key, text, room; /* offsets; account (size_t)-1 if none */
+	bool command, moderator, impersonation, private_line;
+	bool in_chat;          /* a line of the running chat: the session counts it */
+	/* what moderation wants done to the sender (ROUNDS_ALLOW: nothing) */
+	enum rounds_verdict sanction;
+	size_t sanction_reason, sanction_plugin; /* offsets */
+	bool remove;           /* hidden by moderation: delete it from the room where the network can */
+	size_t msgid;          /* offset; (size_t)-1 if none */
+};
+
+/* A plugin's mute, lifted after the chat's mute_minutes. */
+struct mute {
+	struct bot_net *net;
+	char *room, *mask;
+	int64_t until_ms;
+};
+
+struct bot {
+	const struct config *cfg;
+	struct lws_context *ctx;
+	struct store *store;
+	struct bot_net *nets;
+	struct bot_chat *chats;
+	struct pending *pending;
+	size_t n_pending, cap_pending;
+	struct buf arena, key, scratch;
+	lws_sorted_usec_list_t sul_index;
+	bool index_scheduled;
+	/* transcripts to write (again), one per loop turn: ended chats, and the
+	 * chats of someone who just opted out */
+	int64_t *exports;
+	size_t n_exports, cap_exports;
+	lws_sorted_usec_list_t sul_export;
+	struct plugins *plugins;
+	struct plugin_outcome outcome;
+	struct site_options site; /* how chats are published (summaries from the plugins) */
+	struct buf summary_key;
+	struct mute *mutes;
+	size_t n_mutes, cap_mutes;
+	lws_sorted_usec_list_t sul_mutes;
+};
+
+/* An arena offset back to its string (NULL for (size_t)-1). */
+static inline const char *bot_arena_get(const struct bot *b, size_t off)
+{
+	return off == (size_t)-1 ? NULL : b->arena.p + off;
+}
+
+/* bot.c: queues a chat's transcript to be published on a later loop turn. */
+void bot_export_soon(struct bot *b, int64_t chat_id);
+
+/* bot_act.c */
+/* Acts on one committed line: its sanction, its removal, a command, or
+ * the chat session's turn. */
+void bot_act(struct bot *b, const struct pending *p);
+/* Frees the mutes still to lift (at shutdown; they stay on the network). */
+void bot_mutes_free(struct bot *b);
+
+#endif

@@ -13,6 +13,7 @@
 #include "command.h"
 #include "log.h"
 #include "mem.h"
+#include "store_meta.h"
 #include "verdict.h"
 
 #define BOT_MAX_ROOMS 32     /* rooms per network (IRC tracks at most 32 channels) */
@@ -350,20 +351,26 @@ static void on_event(void *ud, struct transport *t, const struct event *in)
 		return; /* seen before (or not stored): never acted on twice */
 	enum rounds_verdict sanction = ROUNDS_ALLOW;
 	bool remove = false;
-	if (chat && is_text && ev.kind != EVENT_NOTICE && !command &&
+	/* an edit is moderated like a new line: it is what transcripts show */
+	bool moderated = (is_text && ev.kind != EVENT_NOTICE) || (ev.kind == EVENT_EDIT && ev.text);
+	if (chat && moderated && !command &&
 	    !(ev.flags & (EVENT_F_SELF | EVENT_F_STATUSMSG)) && plugins_moderates(b->plugins, chat->cfg->name)) {
 		sanction = moderate(b, chat, &ev, event_id, round);
-		remove = b->outcome.n && b->outcome.hide && ev.msgid && t->ops->remove;
+		remove = b->outcome.n && b->outcome.hide && t->ops->remove &&
+			 (ev.kind == EVENT_EDIT ? ev.reply_to != NULL : ev.msgid != NULL);
 	}
 	if (remove && (ev.flags & EVENT_F_REPLAY)) {
 		/* history is not acted on, but a hidden line still leaves the room */
 		struct buf why = BUF_INIT;
-		if (t->ops->remove(t, ev.room, ev.msgid, "removed by moderation", &why) != 0)
+		if (t->ops->remove(t, ev.room, ev.kind == EVENT_EDIT ? ev.reply_to : ev.msgid,
+				   "removed by moderation", &why) != 0)
 			log_warn("network %s: could not remove a hidden message: %s", net->cfg->name, why.p);
 		buf_free(&why);
 		remove = false;
 	}
-	if (!is_text || (ev.flags & (EVENT_F_SELF | EVENT_F_REPLAY)) || ev.kind == EVENT_NOTICE)
+	bool edit_acted_on = ev.kind == EVENT_EDIT && (sanction != ROUNDS_ALLOW || remove);
+	if ((!is_text && !edit_acted_on) || (ev.flags & (EVENT_F_SELF | EVENT_F_REPLAY)) ||
+	    ev.kind == EVENT_NOTICE)
 		return;
 	if (!command && (private_line || !chat_id) && sanction == ROUNDS_ALLOW && !remove)
 		return;
@@ -371,13 +378,14 @@ static void on_event(void *ud, struct transport *t, const struct event *in)
 	struct pending *p = &b->pending[b->n_pending++];
 	*p = (struct pending){
 		.chat = cmd_chat, .net = net, .command = command, .moderator = moderator,
-		.private_line = private_line, .in_chat = chat_id != 0, .sanction = sanction,
+		.private_line = private_line, .in_chat = chat_id != 0 && is_text, .sanction = sanction,
 		.remove = remove,
 		.impersonation = cmd_chat && session_impersonates(cmd_chat->session, ev.nick, ev.account),
 	};
 	p->sanction_reason = arena_put(b, b->outcome.sanction_reason);
 	p->sanction_plugin = arena_put(b, b->outcome.sanction_plugin);
-	p->msgid = arena_put(b, ev.msgid);
+	/* a hidden edit takes the message it edits out of the room */
+	p->msgid = arena_put(b, ev.kind == EVENT_EDIT ? ev.reply_to : ev.msgid);
 	p->nick = arena_put(b, ev.nick);
 	p->account = arena_put(b, ev.account);
 	p->key = arena_put(b, b->key.p);
@@ -404,6 +412,26 @@ static void on_flush(void *ud, struct transport *t)
 			chat_schedule(&b->chats[i]);
 	}
 	index_soon(b);
+}
+
+/* Transport state lives in the store's meta table as "NETWORK/KEY". */
+static bool state_get(void *ud, struct transport *t, const char *key, struct buf *out)
+{
+	struct bot_net *net = ud;
+	struct buf k = BUF_INIT;
+	buf_printf(&k, "transport/%s/%s", net->cfg->name, key);
+	int rc = store_meta_get(net->bot->store, k.p, out);
+	buf_free(&k);
+	return rc == 1;
+}
+
+static void state_set(void *ud, struct transport *t, const char *key, const char *value)
+{
+	struct bot_net *net = ud;
+	struct buf k = BUF_INIT;
+	buf_printf(&k, "transport/%s/%s", net->cfg->name, key);
+	store_meta_set(net->bot->store, k.p, value);
+	buf_free(&k);
 }
 
 static void on_registered(void *ud, struct transport *t)
@@ -533,12 +561,15 @@ int bot_run(const struct config *cfg, volatile sig_atomic_t *stop, volatile sig_
 	 * libwebsockets 4.1 prefixes "http://" to it) */
 	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_JUST_USE_RAW_ORIGIN;
 	for (size_t i = 0; i < cfg->n_networks; i++)
-		if (cfg->networks[i].websocket && cfg->networks[i].tls)
+		if ((cfg->networks[i].websocket || cfg->networks[i].type == CONFIG_NET_MATRIX) &&
+		    cfg->networks[i].tls)
 			info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.fd_limit_per_thread = (unsigned)(16 + 4 * cfg->n_networks);
 	info.pt_serv_buf_size = 65536; /* fewer, larger reads: fewer commits */
-	info.timeout_secs = 20;
+	/* lws's own wait for an answer: longer than a Matrix /sync long-poll
+	 * (every request also has its own timer) */
+	info.timeout_secs = 75;
 	b.ctx = lws_create_context(&info);
 	if (!b.ctx) {
 		log_error("cannot create the libwebsockets context");
@@ -556,7 +587,7 @@ int bot_run(const struct config *cfg, volatile sig_atomic_t *stop, volatile sig_
 		for (size_t k = 0; k < cfg->n_chats && n < BOT_MAX_ROOMS; k++)
 			if (cfg->chats[k].network_index == i)
 				rooms[n++] = cfg->chats[k].room;
-		struct transport_hooks hooks = {net, on_event, on_flush, on_registered};
+		struct transport_hooks hooks = {net, on_event, on_flush, on_registered, state_get, state_set};
 		net->t = transport_new(b.ctx, net->cfg, rooms, n, &hooks, &err);
 		if (!net->t) {
 			log_error("%s", err.p);

@@ -39,11 +39,12 @@ static const char *const ws_keys[] = {"origin", "path", "subprotocols"};
 static const char *const pace_keys[] = {"burst", "per_second"};
 static const char *const reconnect_keys[] = {"max_seconds", "min_seconds"};
 
-/* password_env: the variable must be set and non-empty now. */
-static void sasl_from_env(struct config_check_ctx *c, json_t *sasl, struct config_network *net)
+/* KEY (e.g. "password_env"): the variable must be set and non-empty now. */
+static void secret_from_env(struct config_check_ctx *c, json_t *obj, const char *key, char **out,
+			    char **source)
 {
 	char *name = NULL;
-	if (config_check_get_text(c, sasl, "password_env", &config_check_rule_env, &name) <= 0)
+	if (config_check_get_text(c, obj, key, &config_check_rule_env, &name) <= 0)
 		return;
 	if (c->no_secrets) {
 		free(name);
@@ -53,10 +54,10 @@ static void sasl_from_env(struct config_check_ctx *c, json_t *sasl, struct confi
 	if (pw && *pw) {
 		struct buf src = BUF_INIT;
 		buf_printf(&src, "environment variable %s", name);
-		net->sasl_password = mem_strdup(pw);
-		net->sasl_password_source = buf_steal(&src);
+		*out = mem_strdup(pw);
+		*source = buf_steal(&src);
 	} else {
-		size_t m = config_check_key_push(c, "password_env");
+		size_t m = config_check_key_push(c, key);
 		config_check_report(c, "expected a set, non-empty environment variable, got \"%s\" (which is %s)",
 			  name, pw ? "empty" : "not set");
 		config_check_key_pop(c, m);
@@ -64,13 +65,14 @@ static void sasl_from_env(struct config_check_ctx *c, json_t *sasl, struct confi
 	free(name);
 }
 
-/* password_file: its first line, now; a file others can read still loads,
- * with a warning, so that fixing the mode is not a restart away. */
-static void sasl_from_file(struct config_check_ctx *c, const char *dir, json_t *sasl,
-			   struct config_network *net)
+/* KEY (e.g. "password_file"): its first line, now; a file others can read
+ * still loads, with a warning, so that fixing the mode is not a restart
+ * away. */
+static void secret_from_file(struct config_check_ctx *c, const char *dir, json_t *obj, const char *key,
+			     const char *what, char **out, char **source)
 {
 	char *abs = NULL;
-	if (config_check_get_path(c, dir, sasl, "password_file", false, &abs) <= 0)
+	if (config_check_get_path(c, dir, obj, key, false, &abs) <= 0)
 		return;
 	if (c->no_secrets) {
 		free(abs);
@@ -80,24 +82,41 @@ static void sasl_from_file(struct config_check_ctx *c, const char *dir, json_t *
 	mode_t mode = 0;
 	char *pw = config_check_read_password_file(abs, &mode, &why);
 	if (!pw) {
-		size_t m = config_check_key_push(c, "password_file");
-		config_check_report_file(c, "a readable file whose first line is the password",
-			       json_string_value(json_object_get(sasl, "password_file")), abs, why);
+		size_t m = config_check_key_push(c, key);
+		struct buf exp = BUF_INIT;
+		buf_printf(&exp, "a readable file whose first line is the %s", what);
+		config_check_report_file(c, exp.p, json_string_value(json_object_get(obj, key)), abs, why);
+		buf_free(&exp);
 		config_check_key_pop(c, m);
 		free(abs);
 		return;
 	}
 	if (mode & (S_IRGRP | S_IROTH)) {
 		char q[512];
-		log_warn("%s: password file %s is readable by group or others (mode %03o): chmod "
-			 "600 it", c->file, log_quote(q, sizeof q, abs, strlen(abs)),
+		log_warn("%s: %s file %s is readable by group or others (mode %03o): chmod "
+			 "600 it", c->file, what, log_quote(q, sizeof q, abs, strlen(abs)),
 			 (unsigned)(mode & 0777));
 	}
 	struct buf src = BUF_INIT;
 	buf_printf(&src, "file %s", abs);
-	net->sasl_password = pw;
-	net->sasl_password_source = buf_steal(&src);
+	*out = pw;
+	*source = buf_steal(&src);
 	free(abs);
+}
+
+void config_get_secret(struct config_check_ctx *c, const char *dir, json_t *obj, const char *key,
+		       const char *what, char **out, char **source)
+{
+	char env[64], file[64];
+	snprintf(env, sizeof env, "%s_env", key);
+	snprintf(file, sizeof file, "%s_file", key);
+	bool e = json_object_get(obj, env) != NULL, f = json_object_get(obj, file) != NULL;
+	if (e && f)
+		config_check_report(c, "expected exactly one of \"%s\" or \"%s\", got both", env, file);
+	else if (e)
+		secret_from_env(c, obj, env, out, source);
+	else if (f)
+		secret_from_file(c, dir, obj, file, what, out, source);
 }
 
 static void parse_sasl(struct config_check_ctx *c, const char *dir, json_t *obj, struct config_network *net)
@@ -113,12 +132,9 @@ static void parse_sasl(struct config_check_ctx *c, const char *dir, json_t *obj,
 	config_check_get_text(c, sasl, "account", &config_check_rule_account, &net->sasl_account);
 	bool env = json_object_get(sasl, "password_env") != NULL;
 	bool file = json_object_get(sasl, "password_file") != NULL;
-	if (env && file)
-		config_check_report(c, "expected exactly one of \"password_env\" or \"password_file\", got both");
-	else if (env)
-		sasl_from_env(c, sasl, net);
-	else if (file)
-		sasl_from_file(c, dir, sasl, net);
+	if (env || file)
+		config_get_secret(c, dir, sasl, "password", "password", &net->sasl_password,
+				  &net->sasl_password_source);
 	else if (!json_object_get(sasl, "password")) /* that one has its own message */
 		config_check_report(c, "expected exactly one of \"password_env\" (an environment variable "
 			  "holding the password) or \"password_file\" (a file whose first line is "
@@ -176,6 +192,36 @@ static void network_defaults(struct config_network *net)
 	}
 }
 
+/* "reconnect": {"min_seconds", "max_seconds"}, max at least min. */
+void config_parse_reconnect(struct config_check_ctx *c, json_t *obj, struct config_network *net)
+{
+	json_t *rc = config_check_get_object(c, obj, "reconnect",
+				   "an object with \"min_seconds\" and \"max_seconds\"");
+	if (rc) {
+		size_t mark = config_check_key_push(c, "reconnect");
+		CONFIG_CHECK_CHECK_KEYS(c, rc, reconnect_keys);
+		int a = config_check_get_number(c, rc, "min_seconds", &seconds_pos,
+				      &net->reconnect_min_seconds);
+		int b = config_check_get_number(c, rc, "max_seconds", &seconds_pos,
+				      &net->reconnect_max_seconds);
+		if (a >= 0 && b >= 0 && net->reconnect_max_seconds < net->reconnect_min_seconds) {
+			size_t m;
+			if (b > 0) {
+				m = config_check_key_push(c, "max_seconds");
+				config_check_expected(c, json_object_get(rc, "max_seconds"),
+					    "a number at least min_seconds (%g)", net->reconnect_min_seconds);
+			} else {
+				m = config_check_key_push(c, "min_seconds");
+				config_check_expected(c, json_object_get(rc, "min_seconds"),
+					    "a number at most max_seconds (%g by default)",
+					    net->reconnect_max_seconds);
+			}
+			config_check_key_pop(c, m);
+		}
+		config_check_key_pop(c, mark);
+	}
+}
+
 static void parse_network(struct config_check_ctx *c, const char *dir, json_t *obj,
 			  struct config_network *net)
 {
@@ -191,11 +237,16 @@ static void parse_network(struct config_check_ctx *c, const char *dir, json_t *o
 		config_check_expected(c, obj, "an object with at least \"host\" and \"nick\"");
 		return;
 	}
-	config_check_check_keys(c, obj, network_keys, CONFIG_CHECK_N_KEYS(network_keys), " under \"sasl\"");
 	json_t *type = json_object_get(obj, "type");
+	if (json_is_string(type) && strcmp(json_string_value(type), "matrix") == 0) {
+		net->type = CONFIG_NET_MATRIX;
+		config_parse_matrix_network(c, dir, obj, net);
+		return;
+	}
+	config_check_check_keys(c, obj, network_keys, CONFIG_CHECK_N_KEYS(network_keys), " under \"sasl\"");
 	if (type && !(json_is_string(type) && strcmp(json_string_value(type), "irc") == 0)) {
 		size_t mark = config_check_key_push(c, "type");
-		config_check_expected(c, type, "\"irc\" (the only network type for now)");
+		config_check_expected(c, type, "\"irc\" or \"matrix\"");
 		config_check_key_pop(c, mark);
 	}
 	if (!json_object_get(obj, "host"))
@@ -233,31 +284,7 @@ static void parse_network(struct config_check_ctx *c, const char *dir, json_t *o
 			      &net->pace_per_second);
 		config_check_key_pop(c, mark);
 	}
-	json_t *rc = config_check_get_object(c, obj, "reconnect",
-				   "an object with \"min_seconds\" and \"max_seconds\"");
-	if (rc) {
-		size_t mark = config_check_key_push(c, "reconnect");
-		CONFIG_CHECK_CHECK_KEYS(c, rc, reconnect_keys);
-		int a = config_check_get_number(c, rc, "min_seconds", &seconds_pos,
-				      &net->reconnect_min_seconds);
-		int b = config_check_get_number(c, rc, "max_seconds", &seconds_pos,
-				      &net->reconnect_max_seconds);
-		if (a >= 0 && b >= 0 && net->reconnect_max_seconds < net->reconnect_min_seconds) {
-			size_t m;
-			if (b > 0) {
-				m = config_check_key_push(c, "max_seconds");
-				config_check_expected(c, json_object_get(rc, "max_seconds"),
-					    "a number at least min_seconds (%g)", net->reconnect_min_seconds);
-			} else {
-				m = config_check_key_push(c, "min_seconds");
-				config_check_expected(c, json_object_get(rc, "min_seconds"),
-					    "a number at most max_seconds (%g by default)",
-					    net->reconnect_max_seconds);
-			}
-			config_check_key_pop(c, m);
-		}
-		config_check_key_pop(c, mark);
-	}
+	config_parse_reconnect(c, obj, net);
 	config_check_get_number(c, obj, "ping_seconds", &(struct config_check_range){5, 3600, false},
 		      &net->ping_seconds);
 	network_defaults(net);
@@ -492,6 +519,13 @@ static void free_network(struct config_network *n)
 	free(n->sasl_account);
 	config_check_free_secret(n->sasl_password);
 	free(n->sasl_password_source);
+	free(n->mx_homeserver);
+	free(n->mx_base_path);
+	free(n->mx_user);
+	config_check_free_secret(n->mx_password);
+	config_check_free_secret(n->mx_token);
+	free(n->mx_secret_source);
+	free(n->mx_device_id);
 }
 
 void config_free(struct config *cfg)

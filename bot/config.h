@@ -10,7 +10,7 @@
 
 #include "buf.h"
 
-enum config_net_type { CONFIG_NET_IRC };
+enum config_net_type { CONFIG_NET_IRC, CONFIG_NET_MATRIX };
 
 struct config_network {
 	char *name;            /* its key under "networks" */
@@ -37,6 +37,18 @@ struct config_network {
 	double reconnect_min_seconds; /* default 2 */
 	double reconnect_max_seconds; /* default 300 */
 	double ping_seconds;   /* idle time before a lag-check PING, default 60 */
+
+	/* type "matrix": host, port, tls, tls_verify, ca_file and reconnect_*
+	 * above come from / apply to the homeserver; the IRC fields are unset */
+	char *mx_homeserver;   /* base URL as given, without a trailing "/" */
+	char *mx_base_path;    /* its path ("" normally), prefixed to API paths */
+	char *mx_user;         /* the bot's user id, "@rounds:example.org" */
+	char *mx_password;     /* m.login.password secret, or NULL ... */
+	char *mx_token;        /* ... an access token (exactly one of the two) */
+	char *mx_secret_source; /* "environment variable X" / "file F", for messages */
+	char *mx_device_id;    /* for login; NULL: the server picks one */
+	double mx_sync_timeout_seconds; /* long-poll, default 30 */
+	int mx_moderator_power; /* "operators": power level at least this; default 50 */
 };
 
 struct config_topic {

@@ -219,7 +219,12 @@ void config_parse_chat(struct config_check_ctx *c, const struct config *cfg, jso
 		config_check_missing(c, "room", "an IRC channel such as \"#hcsm\"");
 	if (config_check_get_text(c, obj, "network", &config_check_rule_network_ref, &chat->network) > 0)
 		find_network(c, cfg, json_object_get(obj, "network"), chat);
-	config_check_get_text(c, obj, "room", &config_check_rule_room, &chat->room);
+	bool matrix = chat->network_index != SIZE_MAX &&
+		      cfg->networks[chat->network_index].type == CONFIG_NET_MATRIX;
+	const struct config_check_text_rule *person = matrix ? &config_check_rule_matrix_user
+							     : &config_check_rule_account;
+	config_check_get_text(c, obj, "room", matrix ? &config_check_rule_matrix_room : &config_check_rule_room,
+			      &chat->room);
 	chat->title = mem_strdup(chat->name);
 	config_check_get_text(c, obj, "title", &config_check_rule_title, &chat->title);
 	chat->timezone = mem_strdup("UTC");
@@ -248,10 +253,10 @@ void config_parse_chat(struct config_check_ctx *c, const struct config *cfg, jso
 	get_message(c, obj, "disclaimer", &chat->disclaimer);
 	get_message(c, obj, "rules", &chat->rules);
 	config_check_get_bool(c, obj, "ops_are_moderators", &chat->ops_are_moderators);
-	int hosts = config_check_get_text_array(c, obj, "hosts", "an array of account names",
-				      &config_check_rule_account, 0, &chat->hosts, &chat->n_hosts);
-	config_check_get_text_array(c, obj, "cohosts", "an array of account names", &config_check_rule_account, 0,
-			  &chat->cohosts, &chat->n_cohosts);
+	const char *people = matrix ? "an array of Matrix user ids" : "an array of account names";
+	int hosts = config_check_get_text_array(c, obj, "hosts", people, person, 0, &chat->hosts,
+						&chat->n_hosts);
+	config_check_get_text_array(c, obj, "cohosts", people, person, 0, &chat->cohosts, &chat->n_cohosts);
 	if (hosts == 0 && !chat->ops_are_moderators) {
 		config_check_missing(c, "hosts", "the accounts that run the chat, or set \"ops_are_moderators\": "
 				       "true");

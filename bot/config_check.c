@@ -442,6 +442,29 @@ static bool ok_subprotocol(const char *s, size_t n)
 	return ok_token(s, n, "()<>@,;:\\\"/[]?={}");
 }
 
+/* "@localpart:server" (sigil, a non-empty localpart, a colon, a server) */
+static bool ok_matrix_id(const char *s, size_t n, char sigil)
+{
+	const char *colon = memchr(s, ':', n);
+	return n >= 4 && s[0] == sigil && colon && colon > s + 1 && colon < s + n - 1 && ok_plain(s, n);
+}
+
+static bool ok_matrix_user(const char *s, size_t n)
+{
+	return ok_matrix_id(s, n, '@');
+}
+
+static bool ok_matrix_room(const char *s, size_t n)
+{
+	return ok_matrix_id(s, n, '#') || ok_matrix_id(s, n, '!');
+}
+
+const struct config_check_text_rule config_check_rule_matrix_user = {
+	"a Matrix user id such as \"@alice:example.org\"", 4, 255, ok_matrix_user};
+const struct config_check_text_rule config_check_rule_matrix_room = {
+	"a Matrix room alias such as \"#hcsm:example.org\" or a room id such as "
+	"\"!abc123:example.org\"", 4, 255, ok_matrix_room};
+
 const struct config_check_text_rule config_check_rule_path = {
 	"a non-empty file path (no control characters)", 1, PATH_MAX - 1, ok_text_path};
 const struct config_check_text_rule config_check_rule_url = {

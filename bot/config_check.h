@@ -84,7 +84,8 @@ struct config_check_text_rule {
 extern const struct config_check_text_rule config_check_rule_path, config_check_rule_url, config_check_rule_host, config_check_rule_nick,
 	config_check_rule_username, config_check_rule_realname, config_check_rule_account, config_check_rule_env, config_check_rule_ws_path,
 	config_check_rule_origin, config_check_rule_subprotocol, config_check_rule_network_ref, config_check_rule_room, config_check_rule_title,
-	config_check_rule_message, config_check_rule_prefix, config_check_rule_topic;
+	config_check_rule_message, config_check_rule_prefix, config_check_rule_topic,
+	config_check_rule_matrix_user, config_check_rule_matrix_room;
 
 int config_check_get_bool(struct config_check_ctx *c, json_t *obj, const char *key, bool *out);
 int config_check_get_int(struct config_check_ctx *c, json_t *obj, const char *key, int lo, int hi, int *out);
@@ -132,6 +133,16 @@ struct config_chat;
  * parsed); problems are reported, defaults filled in. */
 void config_parse_chat(struct config_check_ctx *c, const struct config *cfg, json_t *obj,
 		       struct config_chat *chat);
+/* config_matrix.c: a network of type "matrix" (obj is its object). */
+struct config_network;
+void config_parse_matrix_network(struct config_check_ctx *c, const char *dir, json_t *obj,
+				 struct config_network *net);
+/* config.c: "reconnect" of a network object. */
+void config_parse_reconnect(struct config_check_ctx *c, json_t *obj, struct config_network *net);
+/* config.c: a secret from "KEY_env" / "KEY_file" of obj (exactly one of
+ * them, or neither when !required); *out and *source set. */
+void config_get_secret(struct config_check_ctx *c, const char *dir, json_t *obj, const char *key,
+		       const char *what, char **out, char **source);
 /* Reports two chats using the same room of a network. */
 void config_check_duplicate_rooms(struct config_check_ctx *c, struct config *cfg);
 void config_free_chat(struct config_chat *ch);

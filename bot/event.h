@@ -17,7 +17,10 @@
 	X(EVENT_NICK, 7, "nick") \
 	X(EVENT_KICK, 8, "kick") \
 	X(EVENT_TOPIC, 9, "topic") \
-	X(EVENT_AUDIT, 10, "audit")
+	X(EVENT_AUDIT, 10, "audit") \
+	X(EVENT_EDIT, 11, "edit")           /* reply_to: the message edited; text: its new text */ \
+	X(EVENT_REDACTION, 12, "redaction") /* reply_to: the message removed; text: the reason */ \
+	X(EVENT_REACTION, 13, "reaction")   /* reply_to: the message reacted to; text: the key */
 
 enum event_kind {
 #define X(name, value, text) name = value,

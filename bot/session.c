@@ -212,14 +212,28 @@ bool session_is_moderator(const struct session *s, const char *account, bool is_
 	       in_list(s->cohosts, s->n_cohosts, account);
 }
 
+/* Is name one of the list's accounts, or (Matrix) the localpart of one:
+ * "alice" for "@alice:example.org"? */
+static bool names_one_of(char *const *list, size_t n, const char *name)
+{
+	size_t len = strlen(name);
+	for (size_t i = 0; i < n; i++) {
+		const char *a = list[i], *colon = a[0] == '@' ? strchr(a, ':') : NULL;
+		if (strcasecmp(a, name) == 0 ||
+		    (colon && (size_t)(colon - a - 1) == len && strncasecmp(a + 1, name, len) == 0))
+			return true;
+	}
+	return false;
+}
+
 bool session_impersonates(const struct session *s, const char *nick, const char *account)
 {
 	if (!nick)
 		return false;
-	bool named = in_list(s->cfg->hosts, s->cfg->n_hosts, nick) ||
-		     in_list(s->cfg->cohosts, s->cfg->n_cohosts, nick) ||
-		     in_list(s->cohosts, s->n_cohosts, nick);
-	return named && !(account && strcasecmp(account, nick) == 0);
+	bool named = names_one_of(s->cfg->hosts, s->cfg->n_hosts, nick) ||
+		     names_one_of(s->cfg->cohosts, s->cfg->n_cohosts, nick) ||
+		     names_one_of(s->cohosts, s->n_cohosts, nick);
+	return named && !session_is_moderator(s, account, false);
 }
 
 /* ---- classifying lines ------------------------------------------------ */

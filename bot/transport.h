@@ -27,6 +27,12 @@ struct transport_hooks {
 	void (*flush)(void *ud, struct transport *t);
 	/* Logged in and joining the rooms (after each (re)connect). */
 	void (*ready)(void *ud, struct transport *t);
+	/* The transport's own state kept in the store (a Matrix since-token,
+	 * the rooms it talks to people in). get: false if none. set: written
+	 * in the transaction of the events read before it, committed at the
+	 * next flush, so a token never gets ahead of what it covers. */
+	bool (*state_get)(void *ud, struct transport *t, const char *key, struct buf *out);
+	void (*state_set)(void *ud, struct transport *t, const char *key, const char *value);
 };
 
 /* What moderation can ask a network to do to a person. */
@@ -82,5 +88,10 @@ struct transport *transport_new(struct lws_context *ctx, const struct config_net
 struct transport *transport_irc_new(struct lws_context *ctx, const struct config_network *cfg,
 				    const char *const *rooms, size_t n_rooms,
 				    const struct transport_hooks *hooks, struct buf *err);
+
+/* The Matrix transport (transport_matrix.c). */
+struct transport *transport_matrix_new(struct lws_context *ctx, const struct config_network *cfg,
+				       const char *const *rooms, size_t n_rooms,
+				       const struct transport_hooks *hooks, struct buf *err);
 
 #endif

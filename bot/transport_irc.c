@@ -141,6 +141,8 @@ struct transport *transport_new(struct lws_context *ctx, const struct config_net
 	switch (cfg->type) {
 	case CONFIG_NET_IRC:
 		return transport_irc_new(ctx, cfg, rooms, n_rooms, hooks, err);
+	case CONFIG_NET_MATRIX:
+		return transport_matrix_new(ctx, cfg, rooms, n_rooms, hooks, err);
 	}
 	buf_printf(err, "network %s: unknown type", cfg->name);
 	return NULL;

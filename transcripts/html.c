@@ -356,6 +356,12 @@ static void header(const struct transcript *t, const struct html_options *o, con
 		add_count(out, s->removed_messages, "message was", "messages were");
 		buf_adds(out, " removed by a moderator.</p>\n");
 	}
+	if (s->deleted_messages) {
+		buf_adds(out, "<p class=\"note\">");
+		add_count(out, s->deleted_messages, "message was", "messages were");
+		buf_adds(out, s->deleted_messages == 1 ? " deleted by its author.</p>\n"
+						       : " deleted by their authors.</p>\n");
+	}
 	if (s->redacted_messages) {
 		buf_adds(out, "<p class=\"note\">");
 		add_count(out, s->redacted_messages, "message has", "messages have");
@@ -374,7 +380,10 @@ static void header(const struct transcript *t, const struct html_options *o, con
 static void message_text(const struct transcript_message *m, struct buf *out)
 {
 	if (m->flags & TRANSCRIPT_F_REMOVED) {
-		buf_adds(out, "<span class=\"removed\">" TRANSCRIPT_REMOVED "</span>");
+		/* the model's marker: removed by a moderator, or deleted by its author */
+		buf_adds(out, "<span class=\"removed\">");
+		html_escape(out, m->text);
+		buf_adds(out, "</span>");
 		return;
 	}
 	buf_adds(out, "<bdi class=\"text\">");

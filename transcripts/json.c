@@ -339,6 +339,8 @@ static void write_message(struct writer *w, const struct transcript *t,
 		m_int(w, "parent", t->messages[m->parent].id);
 	m_bool(w, "removed", m->flags & TRANSCRIPT_F_REMOVED);
 	m_bool(w, "redacted", m->flags & TRANSCRIPT_F_REDACTED);
+	m_bool(w, "edited", m->flags & TRANSCRIPT_F_EDITED);
+	m_int(w, "reactions", (int64_t)m->reactions);
 	close_(w, '}');
 }
 
@@ -478,6 +480,7 @@ static void write_document(struct writer *w, const struct transcript *t)
 	m_int(w, "bot_messages", (int64_t)s->bot_messages);
 	m_int(w, "participants", (int64_t)s->participants);
 	m_int(w, "removed_messages", (int64_t)s->removed_messages);
+	m_int(w, "deleted_messages", (int64_t)s->deleted_messages);
 	m_int(w, "redacted_messages", (int64_t)s->redacted_messages);
 	close_(w, '}');
 

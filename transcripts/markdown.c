@@ -303,7 +303,7 @@ static void render_header(const struct transcript *t, const struct zone *zn, str
 	buf_adds(out, "\n");
 	if (c->pseudonyms)
 		buf_adds(out, "- **Names:** pseudonyms, not the names people used\n");
-	if (!s->withheld_messages && !s->removed_messages && !s->redacted_messages)
+	if (!s->withheld_messages && !s->removed_messages && !s->redacted_messages && !s->deleted_messages)
 		return;
 	/* one paragraph of whole sentences, only for what happened */
 	const char *sep = "\n";
@@ -318,6 +318,12 @@ static void render_header(const struct transcript *t, const struct zone *zn, str
 		buf_adds(out, sep);
 		add_count(out, s->removed_messages, "message was", "messages were");
 		buf_adds(out, " removed by a moderator.");
+		sep = " ";
+	}
+	if (s->deleted_messages) {
+		buf_adds(out, sep);
+		add_count(out, s->deleted_messages, "message was", "messages were");
+		buf_adds(out, s->deleted_messages == 1 ? " deleted by its author." : " deleted by their authors.");
 		sep = " ";
 	}
 	if (s->redacted_messages) {

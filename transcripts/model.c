@@ -57,6 +57,7 @@ struct loader {
 	struct strmap pseudonyms; /* pseudonym -> participant index + 1 (uniqueness) */
 	char *salt;              /* with pseudonyms: the store's secret */
 	sqlite3_stmt *seen_before; /* sql_seen_before, prepared on first use */
+	int64_t *person_of;      /* per message: its author's person id (-1: none) */
 	size_t cap_messages, cap_participants;
 };
 
@@ -500,24 +501,22 @@ fail:
 	return rc;
 }
 
-/* The text a published line shows: removed, redacted, or as stored. */
-static const char *moderated_text(struct loader *l, int64_t id, sqlite3_stmt *q, int col,
-				  unsigned *flags)
+/* The text a published line (or an edit of one) shows: removed,
+ * redacted, or as stored. NULL when no verdict concerns event id. */
+static const char *moderated_str(struct loader *l, int64_t id, const char *text, size_t len,
+				 unsigned *flags)
 {
 	if (!l->moderated.count)
-		return col_str_or_empty(l, q, col);
+		return NULL;
 	buf_clear(&l->key);
 	buf_printf(&l->key, "%lld", (long long)id);
 	struct moderation *m = strmap_get(&l->moderated, l->key.p);
 	if (!m)
-		return col_str_or_empty(l, q, col);
+		return NULL;
 	if (m->hide) {
 		*flags |= TRANSCRIPT_F_REMOVED;
-		l->t->stats.removed_messages++;
 		return TRANSCRIPT_REMOVED;
 	}
-	const char *text = (const char *)sqlite3_column_text(q, col);
-	size_t len = text ? (size_t)sqlite3_column_bytes(q, col) : 0;
 	/* drop spans past this text (their JSON could not know its length) */
 	size_t keep = 0;
 	for (size_t i = 0; i < m->spans.n; i++)
@@ -525,11 +524,96 @@ static const char *moderated_text(struct loader *l, int64_t id, sqlite3_stmt *q,
 			memcpy(m->spans.v[keep++], m->spans.v[i], sizeof m->spans.v[i]);
 	m->spans.n = keep;
 	buf_clear(&l->text);
-	if (redact_apply(text ? text : "", len, &m->spans, TRANSCRIPT_REDACTED, &l->text)) {
+	if (redact_apply(text ? text : "", len, &m->spans, TRANSCRIPT_REDACTED, &l->text))
 		*flags |= TRANSCRIPT_F_REDACTED;
-		l->t->stats.redacted_messages++;
-	}
 	return arena_strn(l, l->text.p, l->text.len);
+}
+
+static const char *moderated_text(struct loader *l, int64_t id, sqlite3_stmt *q, int col,
+				  unsigned *flags)
+{
+	const char *text = (const char *)sqlite3_column_text(q, col);
+	size_t len = text ? (size_t)sqlite3_column_bytes(q, col) : 0;
+	const char *r = moderated_str(l, id, text, len, flags);
+	return r ? r : col_str_or_empty(l, q, col);
+}
+
+/* Edits, deletions and reactions (Matrix), in the chat's range. */
+static const char sql_relations[] =
+	"SELECT e.id, e.kind, e.person_id, e.reply_to, e.text, e.msgid FROM events e"
+	" WHERE e.id BETWEEN (SELECT first_event_id FROM chats WHERE id = ?1)"
+	"  AND (SELECT coalesce(last_event_id, 9223372036854775807) FROM chats WHERE id = ?1)"
+	" AND e.chat_id = ?1 AND e.room_id = ?2 AND e.kind IN (?3, ?4, ?5) AND e.reply_to IS NOT NULL"
+	" ORDER BY e.id";
+
+static int load_relations(struct loader *l)
+{
+	struct transcript *t = l->t;
+	sqlite3_stmt *q = NULL;
+	struct strmap deleted = STRMAP_INIT; /* msgids of redacted events */
+	int st, rc = -1;
+	if (prepare(l, sql_relations, &q))
+		goto fail;
+	for (int pass = 0; pass < 2; pass++) {
+		sqlite3_reset(q);
+		sqlite3_bind_int64(q, 1, t->chat.id);
+		sqlite3_bind_int64(q, 2, l->room_id);
+		sqlite3_bind_int(q, 3, EVENT_EDIT);
+		sqlite3_bind_int(q, 4, EVENT_REDACTION);
+		sqlite3_bind_int(q, 5, EVENT_REACTION);
+		while ((st = sqlite3_step(q)) == SQLITE_ROW) {
+			int kind = sqlite3_column_int(q, 1);
+			const char *target = (const char *)sqlite3_column_text(q, 3);
+			const char *own = (const char *)sqlite3_column_text(q, 5);
+			int64_t person = sqlite3_column_type(q, 2) == SQLITE_NULL ? -2 : sqlite3_column_int64(q, 2);
+			if (pass == 0) {
+				/* first: what was deleted (a line, an edit, a reaction) */
+				if (kind == EVENT_REDACTION)
+					/* by whom: person id + 2 (1: unknown), never NULL */
+					strmap_put(&deleted, target,
+						   (void *)(uintptr_t)(person >= 0 ? (uint64_t)person + 2 : 1));
+				continue;
+			}
+			if (own && strmap_has(&deleted, own))
+				continue; /* an edit or a reaction withdrawn */
+			size_t i = map_index(&l->by_msgid, target);
+			if (i == TRANSCRIPT_NONE)
+				continue; /* about a line not published here */
+			struct transcript_message *m = &t->messages[i];
+			if (kind == EVENT_REACTION) {
+				m->reactions++;
+			} else if (kind == EVENT_EDIT && person == l->person_of[i] && person >= 0 &&
+				   !(m->flags & TRANSCRIPT_F_REMOVED)) {
+				const char *text = (const char *)sqlite3_column_text(q, 4);
+				size_t len = text ? (size_t)sqlite3_column_bytes(q, 4) : 0;
+				unsigned flags = 0;
+				const char *shown = moderated_str(l, sqlite3_column_int64(q, 0), text, len, &flags);
+				m->text = shown ? shown : arena_strn(l, text ? text : "", len);
+				m->flags = (m->flags & ~(unsigned)TRANSCRIPT_F_REDACTED) | flags | TRANSCRIPT_F_EDITED;
+			}
+		}
+		if (step_failed(l, st))
+			goto fail;
+	}
+	/* deletions last: they win over any edit */
+	size_t it = 0;
+	const char *msgid;
+	void *by;
+	while (strmap_next(&deleted, &it, &msgid, &by)) {
+		size_t i = map_index(&l->by_msgid, msgid);
+		if (i == TRANSCRIPT_NONE)
+			continue;
+		struct transcript_message *m = &t->messages[i];
+		bool own = l->person_of[i] >= 0 && (uintptr_t)by == (uint64_t)l->person_of[i] + 2;
+		m->text = own ? TRANSCRIPT_DELETED : TRANSCRIPT_REMOVED;
+		m->flags = (m->flags & ~(unsigned)(TRANSCRIPT_F_REDACTED | TRANSCRIPT_F_EDITED)) |
+			   TRANSCRIPT_F_REMOVED;
+	}
+	rc = 0;
+fail:
+	strmap_clear(&deleted);
+	sqlite3_finalize(q);
+	return rc;
 }
 
 static int load_messages(struct loader *l)
@@ -572,6 +656,8 @@ static int load_messages(struct loader *l)
 			.participant = TRANSCRIPT_NONE,
 		};
 		m->text = moderated_text(l, m->id, q, 6, &m->flags);
+		l->person_of = mem_realloc(l->person_of, t->n_messages * sizeof *l->person_of);
+		l->person_of[i] = sqlite3_column_type(q, 4) == SQLITE_NULL ? -1 : sqlite3_column_int64(q, 4);
 		if (m->msgid && !*m->msgid)
 			m->msgid = NULL;
 		int round = sqlite3_column_type(q, 9) == SQLITE_NULL ? -1 : sqlite3_column_int(q, 9);
@@ -600,6 +686,15 @@ static int load_messages(struct loader *l)
 	}
 	if (step_failed(l, st))
 		goto fail;
+	if (load_relations(l))
+		goto fail;
+	for (size_t i = 0; i < t->n_messages; i++) {
+		bool deleted = (t->messages[i].flags & TRANSCRIPT_F_REMOVED) &&
+			       strcmp(t->messages[i].text, TRANSCRIPT_DELETED) == 0;
+		t->stats.deleted_messages += deleted;
+		t->stats.removed_messages += (t->messages[i].flags & TRANSCRIPT_F_REMOVED) && !deleted;
+		t->stats.redacted_messages += (t->messages[i].flags & TRANSCRIPT_F_REDACTED) != 0;
+	}
 	t->stats.messages = t->n_messages;
 	t->stats.withheld_people = l->withheld.count;
 	rc = 0;
@@ -733,6 +828,7 @@ static void build_sections(struct transcript *t)
 static void loader_free(struct loader *l)
 {
 	sqlite3_finalize(l->seen_before);
+	free(l->person_of);
 	size_t it = 0;
 	void *v;
 	while (strmap_next(&l->moderated, &it, NULL, &v)) {

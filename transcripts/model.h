@@ -61,12 +61,15 @@ enum transcript_flag {
 	TRANSCRIPT_F_REPLAY = 1 << 2,     /* first read from history the server replayed */
 	TRANSCRIPT_F_LOCAL_TIME = 1 << 3, /* no server time: the time is when the bot read it */
 	TRANSCRIPT_F_REMOVED = 1 << 4,    /* hidden by moderation: text is TRANSCRIPT_REMOVED */
-	TRANSCRIPT_F_REDACTED = 1 << 5    /* spans of the text replaced by TRANSCRIPT_REDACTED */
+	TRANSCRIPT_F_REDACTED = 1 << 5,   /* spans of the text replaced by TRANSCRIPT_REDACTED */
+	TRANSCRIPT_F_EDITED = 1 << 6      /* its author edited it (Matrix): the text is the last edit */
 };
 
 /* What takes the place of removed lines and redacted spans, in every format. */
 #define TRANSCRIPT_REMOVED "[removed by a moderator]"
 #define TRANSCRIPT_REDACTED "[redacted]"
+/* A line its author deleted (a Matrix redaction by its sender). */
+#define TRANSCRIPT_DELETED "[deleted by its author]"
 
 enum transcript_section_kind { TRANSCRIPT_INTRO, TRANSCRIPT_ROUND, TRANSCRIPT_AFTER };
 
@@ -111,6 +114,7 @@ struct transcript_message {
 	unsigned depth;
 	const struct transcript_section *section;
 	size_t participant;      /* index into transcript.participants; TRANSCRIPT_NONE for the bot */
+	size_t reactions;        /* reactions people added to it (Matrix), not withdrawn */
 };
 
 struct transcript_participant {
@@ -145,6 +149,7 @@ struct transcript_stats {
 	size_t withheld_messages; /* lines left out because their author opted out */
 	size_t withheld_people;   /* how many people those lines came from */
 	size_t removed_messages;  /* lines shown as TRANSCRIPT_REMOVED */
+	size_t deleted_messages;  /* lines shown as TRANSCRIPT_DELETED (their authors deleted them) */
 	size_t redacted_messages; /* lines with spans shown as TRANSCRIPT_REDACTED */
 };
 
@@ -193,7 +198,15 @@ struct transcript {
 	size_t cap_summaries;              /* private */
 };
 
-/* Moderation and pseudonyms, when the model is loaded:
+/* Edits, deletions and reactions (Matrix), when the model is loaded: an
+ * edit by the line's own author replaces its text (with the edit's own
+ * moderation applied: an edit is moderated like a new line) and sets
+ * TRANSCRIPT_F_EDITED; a line deleted (redacted on Matrix) shows
+ * TRANSCRIPT_DELETED when its author deleted it, else TRANSCRIPT_REMOVED,
+ * with TRANSCRIPT_F_REMOVED; reactions are counted. The store keeps the
+ * original text and every edit.
+ *
+ * Moderation and pseudonyms, when the model is loaded:
  *   - a line with a HIDE verdict keeps its sender and time, and its text
  *     becomes TRANSCRIPT_REMOVED;
  *   - the spans of every REDACT verdict become TRANSCRIPT_REDACTED (spans

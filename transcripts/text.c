@@ -214,6 +214,11 @@ static void render_header(const struct transcript *t, const struct tz *z, bool z
 		add_count(out, s->removed_messages, "message", "messages");
 		buf_adds(out, " removed by a moderator\n");
 	}
+	if (s->deleted_messages) {
+		buf_adds(out, "Deleted:    ");
+		add_count(out, s->deleted_messages, "message", "messages");
+		buf_adds(out, " deleted by their authors\n");
+	}
 	if (s->redacted_messages) {
 		buf_adds(out, "Redacted:   ");
 		add_count(out, s->redacted_messages, "message", "messages");

@@ -437,9 +437,9 @@ static void test_wrong_types(void **state)
 	errors_are(CFG("'libera': 'irc.libera.chat'", CHAT),
 		   "conf.json: networks.libera: expected an object with at least \"host\" and "
 		   "\"nick\", got \"irc.libera.chat\" (a string)\n");
-	errors_are(WITH_CHAT("'type': 'matrix'"),
-		   "conf.json: networks.libera.type: expected \"irc\" (the only network type for "
-		   "now), got \"matrix\" (a string)\n");
+	errors_are(WITH_CHAT("'type': 'slack'"),
+		   "conf.json: networks.libera.type: expected \"irc\" or \"matrix\", got \"slack\" "
+		   "(a string)\n");
 	errors_are("{'log_level': 'loud', 'networks': {" NET "}, 'chats': {" CHAT "}}",
 		   "conf.json: log_level: expected one of \"error\", \"warn\", \"info\" or \"debug\", "
 		   "got \"loud\" (a string)\n");
@@ -563,6 +563,55 @@ static void test_timezone_and_publishing(void **state)
 	assert_null(load_at("conf.json", WITH_NET("'timezone': 5"), &err));
 	assert_non_null(strstr(buf_str(&err), "chats.hcsm.timezone: expected an IANA time zone name"));
 	buf_free(&err);
+}
+
+/* A Matrix network: the homeserver's URL split into host, port, TLS and
+ * path; a password or a token; rooms and hosts in Matrix's forms. */
+static void test_matrix_network(void **state)
+{
+	setenv("ROUNDS_TEST_MX", "s3cret-token", 1);
+	struct config *cfg = ok("{'networks': {'mx': {'type': 'matrix', 'homeserver': "
+				"'https://matrix.example.org:8448/prefix/', 'user': '@rounds:example.org', "
+				"'access_token_env': 'ROUNDS_TEST_MX'}}, 'chats': {'hcsm': {'network': 'mx', "
+				"'room': '#hcsm:example.org', 'hosts': ['@alice:example.org'], " AGENDA "}}}");
+	const struct config_network *n = &cfg->networks[0];
+	assert_int_equal(n->type, CONFIG_NET_MATRIX);
+	assert_string_equal(n->host, "matrix.example.org");
+	assert_int_equal(n->port, 8448);
+	assert_true(n->tls);
+	assert_string_equal(n->mx_base_path, "/prefix");
+	assert_string_equal(n->mx_homeserver, "https://matrix.example.org:8448/prefix");
+	assert_string_equal(n->mx_token, "s3cret-token");
+	assert_null(n->mx_password);
+	assert_true(n->mx_sync_timeout_seconds == 30);
+	assert_int_equal(n->mx_moderator_power, 50);
+	assert_string_equal(cfg->chats[0].room, "#hcsm:example.org");
+	config_free(cfg);
+	cfg = ok("{'networks': {'mx': {'type': 'matrix', 'homeserver': 'http://127.0.0.1', 'user': "
+		 "'@rounds:local', 'password_env': 'ROUNDS_TEST_MX', 'moderator_power_level': 100}}, "
+		 "'chats': {'c': {'network': 'mx', 'room': '!abc:local', 'hosts': ['@a:local'], " AGENDA "}}}");
+	assert_int_equal(cfg->networks[0].port, 80);
+	assert_false(cfg->networks[0].tls);
+	assert_string_equal(cfg->networks[0].mx_password, "s3cret-token");
+	assert_int_equal(cfg->networks[0].mx_moderator_power, 100);
+	config_free(cfg);
+	errors_are("{'networks': {'mx': {'type': 'matrix', 'homeserver': 'ftp://x', 'user': 'rounds', "
+		   "'host': 'h', 'password_env': 'ROUNDS_TEST_MX', 'access_token_env': 'ROUNDS_TEST_MX'}}, "
+		   "'chats': {'c': {'network': 'mx', 'room': '#hcsm', 'hosts': ['alice'], " AGENDA "}}}",
+		   "conf.json: networks.mx.host: unknown key (known keys here: access_token_env, "
+		   "access_token_file, ca_file, device_id, homeserver, moderator_power_level, password_env, "
+		   "password_file, reconnect, sync_timeout_seconds, tls_verify, type, user)\n"
+		   "conf.json: networks.mx.homeserver: expected an http:// or https:// URL without spaces, "
+		   "got \"ftp://x\" (a string)\n"
+		   "conf.json: networks.mx.user: expected a Matrix user id such as \"@alice:example.org\", "
+		   "got \"rounds\" (a string)\n"
+		   "conf.json: networks.mx: expected a password (\"password_env\" or \"password_file\") or "
+		   "an access token (\"access_token_env\" or \"access_token_file\"), got both\n"
+		   "conf.json: chats.c.room: expected a Matrix room alias such as \"#hcsm:example.org\" or a "
+		   "room id such as \"!abc123:example.org\", got \"#hcsm\" (a string)\n"
+		   "conf.json: chats.c.hosts[0]: expected a Matrix user id such as \"@alice:example.org\", "
+		   "got \"alice\" (a string)\n");
+	unsetenv("ROUNDS_TEST_MX");
 }
 
 /* "plugins": by name (in plugin_dir) or by path, each with its own
@@ -1119,6 +1168,7 @@ int main(void)
 		cmocka_unit_test(test_load_file),
 		cmocka_unit_test(test_explain),
 		cmocka_unit_test(test_plugins),
+		cmocka_unit_test(test_matrix_network),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -38,7 +38,7 @@ static const char *strip_reply_fallback(const char *body)
 	return body;
 }
 
-static void parse_message(json_t *content, struct mx_event *out, struct buf *text)
+static void parse_message(json_t *content, json_t *unsigned_, struct mx_event *out, struct buf *text)
 {
 	const char *msgtype = str(content, "msgtype"), *body = str(content, "body");
 	json_t *rel = obj_at(content, "m.relates_to");
@@ -53,8 +53,23 @@ static void parse_message(json_t *content, struct mx_event *out, struct buf *tex
 			out->kind = 0;
 		return;
 	}
+	json_t *because = obj_at(unsigned_, "redacted_because");
+	if (because && !rel_type) {
+		/* redacted before the bot saw it: its content is gone, but it was
+		 * said, and its deletion is part of the record */
+		out->redaction_id = str(because, "event_id");
+		out->redaction_sender = str(because, "sender");
+		json_t *ts = json_object_get(because, "origin_server_ts");
+		out->redaction_ts = json_is_integer(ts) && json_integer_value(ts) > 0 ? json_integer_value(ts) : 0;
+		if (out->redaction_id && out->redaction_sender) {
+			out->kind = EVENT_MESSAGE;
+			out->text = "";
+			return;
+		}
+		out->redaction_id = out->redaction_sender = NULL;
+	}
 	if (!body)
-		return; /* nothing to store (a redacted or malformed message) */
+		return; /* nothing to store (a malformed message) */
 	out->kind = msgtype && strcmp(msgtype, "m.notice") == 0   ? EVENT_NOTICE
 		    : msgtype && strcmp(msgtype, "m.emote") == 0 ? EVENT_ACTION
 								 : EVENT_MESSAGE;
@@ -119,7 +134,7 @@ int mx_event_parse(json_t *ev, struct mx_event *out, struct buf *text)
 	out->content = content;
 	const char *t = out->type;
 	if (strcmp(t, "m.room.message") == 0 && !out->state_key) {
-		parse_message(content, out, text);
+		parse_message(content, obj_at(ev, "unsigned"), out, text);
 	} else if (strcmp(t, "m.reaction") == 0) {
 		json_t *rel = obj_at(content, "m.relates_to");
 		const char *rt = str(rel, "rel_type");

@@ -34,6 +34,12 @@ struct mx_event {
 	const char *target;      /* member events: whom it is about */
 	const char *displayname; /* member events: the display name set, if any */
 	bool encrypted;          /* m.room.encrypted, or the m.room.encryption state */
+	/* a message already redacted when it reached the bot (unsigned.
+	 * redacted_because): it is stored with no text (kind EVENT_MESSAGE),
+	 * and these describe its redaction, so that the transcript marks it
+	 * deleted even if the redaction event itself is never seen */
+	const char *redaction_id, *redaction_sender;
+	int64_t redaction_ts;
 	json_t *content;         /* the event's content object (borrowed), or NULL */
 };
 

@@ -431,6 +431,9 @@ static void finish_sync(struct tmx *m)
 	if (m->backfill) {
 		/* the gap, oldest first, as history */
 		struct mx_room *r = &m->rooms[m->backfill_room];
+		log_info("matrix[%s]: backfilled %zu events of %s that the sync left out",
+			 m->base.cfg->name, json_array_size(m->backfill),
+			 r->configured ? r->configured : r->id);
 		for (size_t i = json_array_size(m->backfill); i-- > 0;)
 			emit(m, r, json_array_get(m->backfill, i), true);
 		json_decref(m->backfill);
@@ -584,6 +587,25 @@ static void emit(struct tmx *m, struct mx_room *r, json_t *ev, bool history)
 		.msgid = e.event_id, .reply_to = e.reply_to, .ts_ms = ts,
 	};
 	m->base.hooks.event(m->base.hooks.ud, &m->base, &out);
+	if (e.redaction_id) {
+		/* the redaction of a message that arrived already redacted, in case
+		 * its own event is never seen (it is stored once either way: the
+		 * store keeps one line per event id) */
+		buf_clear(&name);
+		buf_adds(&name, display_name(r, e.redaction_sender));
+		struct event red = out;
+		red.kind = EVENT_REDACTION;
+		red.flags = (flags & ~(unsigned)(EVENT_F_SELF | EVENT_F_OP | EVENT_F_LOCAL_TIME)) | EVENT_F_REPLAY;
+		if (m->user_id && strcmp(e.redaction_sender, m->user_id) == 0)
+			red.flags |= EVENT_F_SELF;
+		red.nick = name.p;
+		red.account = e.redaction_sender;
+		red.text = NULL;
+		red.msgid = e.redaction_id;
+		red.reply_to = e.event_id;
+		red.ts_ms = e.redaction_ts ? e.redaction_ts : ts;
+		m->base.hooks.event(m->base.hooks.ud, &m->base, &red);
+	}
 	buf_free(&name);
 	buf_free(&target);
 }

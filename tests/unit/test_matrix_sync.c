@@ -51,9 +51,24 @@ static void test_messages(void **state)
 	e = parse(EV("m.room.message", "{\"msgtype\": \"m.image\", \"body\": \"scan.png\"}"));
 	assert_int_equal(e.kind, EVENT_MESSAGE);
 	assert_string_equal(e.text, "[image] scan.png");
-	/* a redacted message has no body: nothing to store */
+	/* a message with no body and no sign of a redaction: nothing to store */
 	e = parse(EV("m.room.message", "{}"));
 	assert_int_equal(e.kind, 0);
+	assert_null(e.redaction_id);
+	/* one redacted before the bot saw it: stored empty, with its redaction */
+	e = parse("{\"type\": \"m.room.message\", \"event_id\": \"$e2\", \"sender\": \"@bob:x.org\", "
+		  "\"content\": {}, \"unsigned\": {\"redacted_because\": {\"type\": \"m.room.redaction\", "
+		  "\"event_id\": \"$r2\", \"sender\": \"@bob:x.org\", \"origin_server_ts\": 1700000000999, "
+		  "\"redacts\": \"$e2\", \"content\": {}}}}");
+	assert_int_equal(e.kind, EVENT_MESSAGE);
+	assert_string_equal(e.text, "");
+	assert_string_equal(e.redaction_id, "$r2");
+	assert_string_equal(e.redaction_sender, "@bob:x.org");
+	assert_true(e.redaction_ts == 1700000000999);
+	/* a redacted_because without an id or sender is not trusted */
+	e = parse(EV("m.room.message", "{}, \"unsigned\": {\"redacted_because\": {\"sender\": 5}}"));
+	assert_int_equal(e.kind, 0);
+	assert_null(e.redaction_id);
 }
 
 static void test_replies_threads_edits(void **state)

@@ -393,9 +393,9 @@ int mx_sanction(struct transport *t, const char *room, const char *nick, const c
 	json_t *old = json_object_get(users, account);
 	buf_clear(undo);
 	if (json_is_integer(old))
-		buf_printf(undo, "%s\t%lld", account, (long long)json_integer_value(old));
+		buf_printf(undo, "%s %lld", account, (long long)json_integer_value(old));
 	else
-		buf_printf(undo, "%s\t-", account); /* no entry of their own: removed again */
+		buf_printf(undo, "%s -", account); /* no entry of their own: removed again */
 	struct mx_out *o = out_new(m, OUT_POWER, room, account, reason);
 	o->level = mx_power_to_speak(pl) - 1;
 	mx_out_push(m, o);
@@ -405,7 +405,7 @@ int mx_sanction(struct transport *t, const char *room, const char *nick, const c
 int mx_lift(struct transport *t, const char *room, const char *undo)
 {
 	struct tmx *m = (struct tmx *)t;
-	const char *tab = strchr(undo, '\t');
+	const char *tab = strchr(undo, ' ');
 	struct mx_room *r = mx_room_by_configured(m, room);
 	if (!tab || !r || !r->joined || m->phase != MX_SYNC)
 		return -1;

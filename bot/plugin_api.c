@@ -320,6 +320,7 @@ static bool api_summary_message(const struct rounds_summary *s, size_t i,
 		.participant = m->participant == TRANSCRIPT_NONE ? (size_t)-1 : m->participant,
 		.removed = (m->flags & TRANSCRIPT_F_REMOVED) != 0,
 		.redacted = (m->flags & TRANSCRIPT_F_REDACTED) != 0,
+		.reactions = m->reactions,
 	};
 	return fill(out, &v, sizeof v);
 }

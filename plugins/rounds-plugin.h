@@ -129,6 +129,7 @@ struct rounds_summary_message {
 	size_t participant;   /* index of its sender among the participants; (size_t)-1 for the bot */
 	bool removed;         /* hidden by moderation: text is "[removed by a moderator]" */
 	bool redacted;        /* spans of text are "[redacted]" */
+	size_t reactions;     /* reactions people added to it (Matrix); 0 elsewhere */
 };
 
 struct rounds_summary_round {

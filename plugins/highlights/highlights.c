@@ -3,7 +3,8 @@
  * An answer's score is how much it says what the round as a whole said
  * — the cosine between its set of content words and the sum of the
  * other answers' sets — plus reply_weight for each reply it received (at
- * most REPLIES_COUNTED of them). Lines shorter than min_words words, the
+ * most REPLIES_COUNTED of them) and reaction_weight for each reaction (at
+ * most REACTIONS_COUNTED). Lines shorter than min_words words, the
  * bot's lines, removed lines and lines with a redaction are never picked;
  * nor a second line of the same person, nor one nearly the same as a line
  * already picked. Scores are compared rounded to 1e-6, then earlier time,
@@ -20,6 +21,7 @@
 #include "rounds-plugin.h"
 
 #define REPLIES_COUNTED 5
+#define REACTIONS_COUNTED 10
 #define NEAR_DUPLICATE 0.8 /* Jaccard of word sets at which two lines say the same */
 
 /* Words that say nothing about the topic (sorted: searched with bsearch). */
@@ -39,14 +41,14 @@ static const char *const stop_words[] = {
 struct highlights {
 	const struct rounds_api *api;
 	size_t per_topic, min_words;
-	double reply_weight;
+	double reply_weight, reaction_weight;
 };
 
 struct answer {
 	size_t index;
 	int64_t ts;
 	const char *sender, *text;
-	size_t participant, replies;
+	size_t participant, replies, reactions;
 	int round;
 	uint64_t *words; /* hashes of its content words, sorted, unique */
 	size_t n_words;
@@ -245,7 +247,9 @@ static void score_round(const struct highlights *hl, struct answer *const *round
 				     ? dot / (sqrt((double)a->n_words) * sqrt(others_sq))
 				     : 0;
 		size_t replies = a->replies < REPLIES_COUNTED ? a->replies : REPLIES_COUNTED;
-		a->score = llround((sim + hl->reply_weight * (double)replies) * 1e6);
+		size_t reactions = a->reactions < REACTIONS_COUNTED ? a->reactions : REACTIONS_COUNTED;
+		a->score = llround((sim + hl->reply_weight * (double)replies +
+				    hl->reaction_weight * (double)reactions) * 1e6);
 	}
 	free(c.words);
 	free(c.df);
@@ -306,7 +310,8 @@ static void summarize(void *ud, struct rounds_summary *s)
 			continue;
 		struct answer *a = &answers[n];
 		*a = (struct answer){.index = i, .ts = m.ts_ms, .sender = m.sender, .text = m.text,
-				     .participant = m.participant, .replies = m.replies, .round = m.round};
+				     .participant = m.participant, .replies = m.replies, .round = m.round,
+				     .reactions = m.reactions};
 		if (tokenize(a) >= hl->min_words)
 			n++;
 		else
@@ -365,6 +370,7 @@ static int highlights_init(struct rounds_host *h, const struct rounds_api *api, 
 	double per_topic = api->config_number(h, "per_topic", 3);
 	double min_words = api->config_number(h, "min_words", 4);
 	double reply_weight = api->config_number(h, "reply_weight", 0.05);
+	double reaction_weight = api->config_number(h, "reaction_weight", 0.03);
 	if (!(per_topic >= 1 && per_topic <= 20) || per_topic != floor(per_topic)) {
 		*errmsg = "per_topic must be a whole number from 1 to 20";
 		return -1;
@@ -377,11 +383,16 @@ static int highlights_init(struct rounds_host *h, const struct rounds_api *api, 
 		*errmsg = "reply_weight must be a number from 0 to 10";
 		return -1;
 	}
+	if (!(reaction_weight >= 0 && reaction_weight <= 10)) {
+		*errmsg = "reaction_weight must be a number from 0 to 10";
+		return -1;
+	}
 	struct highlights *hl = xcalloc(1, sizeof *hl);
 	hl->api = api;
 	hl->per_topic = (size_t)per_topic;
 	hl->min_words = (size_t)min_words;
 	hl->reply_weight = reply_weight;
+	hl->reaction_weight = reaction_weight;
 	if (api->hook_summary(h, summarize, hl, free) < 0) {
 		free(hl);
 		*errmsg = "could not register the summary hook";

@@ -98,6 +98,18 @@ static void test_replies_weight(void **state)
 	assert_null(strstr(out, "dave"));
 }
 
+static void test_reactions_weight(void **state)
+{
+	/* on Matrix, a line people reacted to comes up the same way */
+	fill_round1(0);
+	round1[4].reactions = 8;
+	const char *out = run("{\"per_topic\": 2, \"reaction_weight\": 0.1}", round1, 10);
+	assert_non_null(strstr(out, "L: dave: A1 my cat likes to sleep on keyboards during calls\n"));
+	out = run("{\"per_topic\": 2, \"reaction_weight\": 0}", round1, 10);
+	assert_null(strstr(out, "dave"));
+	round1[4].reactions = 0;
+}
+
 static void test_ties_and_rounds(void **state)
 {
 	/* nothing in common: every score is 0, so the earliest lines win, and
@@ -169,6 +181,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_representative_answers),
 		cmocka_unit_test(test_replies_weight),
+		cmocka_unit_test(test_reactions_weight),
 		cmocka_unit_test(test_ties_and_rounds),
 		cmocka_unit_test(test_nothing_to_highlight),
 		cmocka_unit_test(test_config),

@@ -317,7 +317,15 @@ static bool invite_is_ours(struct tmx *m, const char *room_id, json_t *events, s
 static void on_invite_join(void *ud, const struct http_response *r)
 {
 	struct tmx *m = ud;
-	if (r->status != 200) {
+	if (r->status == 200) {
+		json_t *j = json_loadb(r->body, r->len, 0, NULL);
+		const char *id = json_string_value(json_object_get(j, "room_id"));
+		struct mx_room *room = id ? mx_room_by_id(m, id) : NULL;
+		if (room)
+			log_info("matrix[%s]: accepted the invite to %s (%s)", m->base.cfg->name,
+				 room->configured, id);
+		json_decref(j);
+	} else {
 		struct buf why = BUF_INIT;
 		mx_describe_error(r, &why);
 		log_warn("matrix[%s]: could not accept an invite: %s", m->base.cfg->name, why.p);

@@ -20,7 +20,8 @@
 	X(EVENT_AUDIT, 10, "audit") \
 	X(EVENT_EDIT, 11, "edit")           /* reply_to: the message edited; text: its new text */ \
 	X(EVENT_REDACTION, 12, "redaction") /* reply_to: the message removed; text: the reason */ \
-	X(EVENT_REACTION, 13, "reaction")   /* reply_to: the message reacted to; text: the key */
+	X(EVENT_REACTION, 13, "reaction")   /* reply_to: the message reacted to; text: the key */ \
+	X(EVENT_GAP, 14, "gap")             /* a hole in the record: see struct event */
 
 enum event_kind {
 #define X(name, value, text) name = value,
@@ -54,5 +55,12 @@ struct event {
 	const char *reply_to; /* msgid this answers (+draft/reply), NULL if none */
 	int64_t ts_ms;        /* server-time if given, else receive time (UTC ms) */
 };
+
+/* EVENT_GAP: the bot was away from the room (a reconnect, a kick) and the
+ * history the network replayed does not reach back to what it had read:
+ * lines said from ts_ms (the last event it had seen there) to the end
+ * (target: UTC ms in decimal; the first replayed line, else when it was
+ * back) may be missing. text is "gap from START to END" (ISO 8601 UTC).
+ * Sent as the bot's own (EVENT_F_SELF), never acted on. */
 
 #endif

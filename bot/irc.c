@@ -225,8 +225,6 @@ const char *irc_peek_line(struct irc *irc, size_t *len)
 	return l->text;
 }
 
-static void emit(struct irc *irc, struct event *ev);
-
 /* Without echo-message the bot records its own lines as it sends them. */
 static void record_own_line(struct irc *irc, const char *text, size_t len, int64_t now)
 {
@@ -247,7 +245,7 @@ static void record_own_line(struct irc *irc, const char *text, size_t len, int64
 			.text = buf_str(&irc->text),
 			.ts_ms = now,
 		};
-		emit(irc, &ev);
+		irc_emit(irc, &ev);
 	}
 	free(copy);
 }
@@ -305,6 +303,8 @@ void irc_disconnected(struct irc *irc)
 	ircqueue_clear(&irc->queues[IRC_URGENT]);
 	ircusers_clear(&irc->users);
 	for (size_t i = 0; i < irc->n_chans; i++) {
+		if (irc->chans[i].joined || irc->chans[i].gap.back)
+			irc_gap_open(irc, i, irc->last_rx); /* away from here until back in */
 		irc->chans[i].joined = false;
 		irc->chans[i].rejoin_at = 0;
 	}
@@ -359,7 +359,7 @@ void irc_connected(struct irc *irc, int64_t now_ms)
 
 /* ---- events ----------------------------------------------------------- */
 
-static void emit(struct irc *irc, struct event *ev)
+void irc_emit(struct irc *irc, struct event *ev)
 {
 	ev->network = irc->network;
 	irc->stats.events++;
@@ -465,7 +465,9 @@ static void on_message(struct irc *irc, struct ircmsg *m, int64_t now, enum even
 	};
 	ev.ts_ms = msg_time(m, now, &flags);
 	ev.flags = flags;
-	emit(irc, &ev);
+	if (!irc_gap_line(irc, c, &ev))
+		return; /* replayed, and read before */
+	irc_emit(irc, &ev);
 }
 
 static void on_privmsg(struct irc *irc, struct ircmsg *m, int64_t now)
@@ -494,7 +496,8 @@ static void emit_member(struct irc *irc, const struct ircmsg *m, int64_t now, en
 	};
 	ev.ts_ms = msg_time(m, now, &flags);
 	ev.flags = flags;
-	emit(irc, &ev);
+	irc_gap_event(irc, irc_channel_index(irc, room), &ev);
+	irc_emit(irc, &ev);
 }
 
 static void on_join(struct irc *irc, struct ircmsg *m, int64_t now)
@@ -522,6 +525,9 @@ static void on_join(struct irc *irc, struct ircmsg *m, int64_t now)
 		log_info("irc[%s]: joined %s", irc->network, irc->chans[c].name);
 		if (irc->whox)
 			irc_sendf(irc, "WHO %s %%tcnfa," IRC_WHOX_TOKEN, irc->chans[c].name);
+		unsigned tf = 0;
+		int64_t joined_at = msg_time(m, now, &tf);
+		irc_gap_back(irc, (size_t)c, tf & EVENT_F_LOCAL_TIME ? now : joined_at, now);
 		if (irc->cb.want_write)
 			irc->cb.want_write(irc->cb.ud); /* held chat lines may go now */
 		account = irc->sasl_account;
@@ -611,6 +617,7 @@ static void on_kick(struct irc *irc, struct ircmsg *m, int64_t now)
 			 irc->chans[c].name, m->nick, REJOIN_DELAY_MS / 1000);
 		irc->chans[c].joined = false;
 		irc->chans[c].rejoin_at = now + REJOIN_DELAY_MS;
+		irc_gap_open(irc, (size_t)c, now);
 		ircusers_clear_channel(&irc->users, (unsigned)c);
 	} else {
 		ircusers_leave(&irc->users, victim, (unsigned)c);
@@ -650,6 +657,8 @@ static void on_ping(struct irc *irc, struct ircmsg *m, int64_t now)
 static void on_pong(struct irc *irc, struct ircmsg *m, int64_t now)
 {
 	const char *tok = m->n_params ? m->params[m->n_params - 1] : "";
+	if (irc_gap_pong(irc, tok, now))
+		return;
 	if (irc->ping_out && strcmp(tok, irc->ping_token) == 0) {
 		irc->ping_out = false;
 		irc->stats.lag_ms = now - irc->ping_sent;
@@ -680,10 +689,10 @@ static const struct irc_verb {
 	{"904", irc_on_sasl_fail},  {"905", irc_on_sasl_fail},   {"906", irc_on_sasl_fail},
 	{"908", irc_on_sasl_fail},  {"ACCOUNT", irc_on_account}, {"AUTHENTICATE", irc_on_authenticate},
 	{"BATCH", irc_on_batch},    {"CAP", irc_on_cap},         {"ERROR", on_error},
-	{"JOIN", on_join},          {"KICK", on_kick},           {"MODE", irc_on_mode},
-	{"NICK", on_nick},          {"NOTICE", on_notice},       {"PART", on_part},
-	{"PING", on_ping},          {"PONG", on_pong},           {"PRIVMSG", on_privmsg},
-	{"QUIT", on_quit},          {"TOPIC", on_topic},
+	{"FAIL", irc_on_fail},      {"JOIN", on_join},           {"KICK", on_kick},
+	{"MODE", irc_on_mode},      {"NICK", on_nick},           {"NOTICE", on_notice},
+	{"PART", on_part},          {"PING", on_ping},           {"PONG", on_pong},
+	{"PRIVMSG", on_privmsg},    {"QUIT", on_quit},           {"TOPIC", on_topic},
 };
 
 static int verb_cmp(const void *key, const void *elem)
@@ -765,6 +774,7 @@ bool irc_tick(struct irc *irc, int64_t now_ms)
 	}
 	if (!irc->registered)
 		return true;
+	irc_gap_tick(irc, now_ms);
 	if (irc->nick && strcmp(irc->nick, irc->want_nick) != 0 &&
 	    now_ms - irc->last_nick_try >= NICK_REGAIN_MS) {
 		irc->last_nick_try = now_ms;

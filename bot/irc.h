@@ -8,7 +8,13 @@
  * account-tag, extended-join, account-notify, echo-message, batch,
  * multi-prefix, cap-notify), registers with nick-in-use fallback, joins and
  * re-joins its channels, answers PINGs, checks lag, and keeps who is in each
- * channel with their account and operator status. */
+ * channel with their account and operator status.
+ *
+ * No lost line: after a reconnect (or a kick) it fills the time it was
+ * away from the history the server replays (on join, or asked for with
+ * IRCv3 CHATHISTORY where offered), drops replayed lines it had already
+ * read, and where that history does not reach back to what it had seen,
+ * emits an EVENT_GAP saying from when to when its record has a hole. */
 #ifndef ROUNDS_IRC_H
 #define ROUNDS_IRC_H
 
@@ -55,6 +61,7 @@ enum irc_cap {
 	IRC_CAP_BATCH = 1 << 7,
 	IRC_CAP_MULTI_PREFIX = 1 << 8,
 	IRC_CAP_CAP_NOTIFY = 1 << 9,
+	IRC_CAP_CHATHISTORY = 1 << 10, /* draft/chathistory */
 };
 
 struct irc_stats {
@@ -63,6 +70,8 @@ struct irc_stats {
 	uint64_t malformed; /* lines that failed to parse: counted, logged, dropped */
 	uint64_t dropped_out; /* outgoing lines refused because a queue was full */
 	uint64_t events;
+	uint64_t replay_dupes; /* replayed lines without a msgid already read: dropped */
+	uint64_t gaps;         /* EVENT_GAPs emitted */
 	int64_t lag_ms;     /* last measured round trip, -1 if none yet */
 	unsigned registrations;
 };

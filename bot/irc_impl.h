@@ -7,7 +7,9 @@
  *   irc.c        lifecycle, the outgoing queues, message and membership
  *                events, PING/PONG/ERROR, the dispatch table, the queries
  *   ircreg.c     registration: CAP, SASL, ISUPPORT, 001, nick fallback, BATCH
- *   ircmembers.c NAMES, WHOX, MODE and ACCOUNT: operator status and accounts */
+ *   ircmembers.c NAMES, WHOX, MODE and ACCOUNT: operator status and accounts
+ *   irchistory.c no lost line: the time away from each channel, history the
+ *                server replays (on join, CHATHISTORY), dedupe, gap events */
 #ifndef ROUNDS_IRC_IMPL_H
 #define ROUNDS_IRC_IMPL_H
 
@@ -23,6 +25,7 @@
 
 #define IRC_WHOX_TOKEN "742"
 #define IRC_MAX_BATCHES 16
+#define IRC_SEEN_MAX 1024 /* keys of the latest lines, to know a replayed one */
 
 /* The outgoing queues, sent in this order. */
 enum irc_class {
@@ -32,11 +35,27 @@ enum irc_class {
 	IRC_REPLY,  /* lines to people: after the posts, bounded per person */
 };
 
+/* What the bot knows of its time away from a channel (irchistory.c). */
+struct irc_gap {
+	int64_t start;      /* away since (last event seen there); 0: not away */
+	int64_t back;       /* the JOIN echo's time once back in; 0 while away */
+	int64_t first_new;  /* earliest replayed line not seen before; 0: none */
+	int64_t latest;     /* latest replayed line (where the next page starts) */
+	int64_t deadline;   /* decide by then even without the marker's PONG */
+	bool overlap;       /* the replay reached back to lines seen before */
+	int pages;          /* CHATHISTORY requests sent since back */
+	unsigned replayed;  /* replayed lines since the last request */
+	char token[40];     /* PING marker: everything replayed came before its PONG */
+};
+
 struct irc_channel {
 	char *name;   /* as configured */
 	char *folded;
 	bool joined;
 	int64_t rejoin_at; /* 0: none pending */
+	int64_t last_ts;   /* server time of the last event seen here; 0: none */
+	int64_t last_msg_ts; /* ... of the last message (what history keeps) */
+	struct irc_gap gap;
 };
 
 struct irc_batch {
@@ -69,7 +88,13 @@ struct irc {
 	char extban_prefix[4];  /* EXTBAN=PREFIX,TYPES: "" for InspIRCd's "m:mask", "~" ... */
 	char extban_types[64];  /* "" when the server announces no extbans */
 	struct irc_batch batches[IRC_MAX_BATCHES];
+	int chathistory_limit; /* ISUPPORT CHATHISTORY: -1 none, 0 no limit */
 	struct ircusers users;
+
+	/* kept across reconnects: keys of the latest lines (irchistory.c) */
+	uint64_t seen[IRC_SEEN_MAX];
+	size_t seen_next;
+	unsigned gap_serial;
 
 	struct ircqueue queues[3]; /* by enum irc_class */
 	struct ircqueue_line *peeked;
@@ -120,5 +145,29 @@ void irc_on_mode(struct irc *irc, struct ircmsg *m, int64_t now);
 void irc_on_account(struct irc *irc, struct ircmsg *m, int64_t now);
 void irc_on_names(struct irc *irc, struct ircmsg *m, int64_t now);
 void irc_on_whox(struct irc *irc, struct ircmsg *m, int64_t now);
+
+/* ---- irchistory.c ------------------------------------------------------ */
+
+/* Emits an event with the network filled in (irc.c). */
+void irc_emit(struct irc *irc, struct event *ev);
+/* The link dropped (or the bot was kicked from channel c): a gap opens
+ * for every channel the bot was in, from the last event seen there. */
+void irc_gap_open(struct irc *irc, size_t c, int64_t now);
+/* The bot's JOIN echo for channel c arrived (time: the JOIN's server time):
+ * if a gap is open, ask for the history (CHATHISTORY, where offered) and
+ * send the marker PING. */
+void irc_gap_back(struct irc *irc, size_t c, int64_t time, int64_t now);
+/* A message line for channel c (-1: not a configured channel) as it will
+ * be emitted. Returns false if it is a replayed line seen before with no
+ * message id (time, sender and text equal): drop it. */
+bool irc_gap_line(struct irc *irc, int c, const struct event *ev);
+/* Any other event in channel c (joins, parts...): keeps its last time. */
+void irc_gap_event(struct irc *irc, int c, const struct event *ev);
+/* A PONG: true if it was a gap marker (then handled). */
+bool irc_gap_pong(struct irc *irc, const char *token, int64_t now);
+/* From irc_tick(): decides gaps whose marker never came back. */
+void irc_gap_tick(struct irc *irc, int64_t now);
+/* FAIL lines (a refused CHATHISTORY): logged. */
+void irc_on_fail(struct irc *irc, struct ircmsg *m, int64_t now);
 
 #endif

@@ -2,7 +2,8 @@
  * CAP LS 302 / REQ / ACK / NAK / NEW / DEL, SASL PLAIN (base64, 400-byte
  * chunks), ISUPPORT (005) and its defaults, the 001 welcome that starts the
  * joins, the nick-in-use fallback, the self user@host from 900/396, and the
- * open BATCHes (to mark chat-history playback). */
+ * open BATCHes (to mark chat-history playback; what is done with it is in
+ * irchistory.c). */
 #include "irc_impl.h"
 
 #include <stdio.h>
@@ -27,6 +28,7 @@ static const struct {
 	{"batch", IRC_CAP_BATCH},
 	{"multi-prefix", IRC_CAP_MULTI_PREFIX},
 	{"cap-notify", IRC_CAP_CAP_NOTIFY},
+	{"draft/chathistory", IRC_CAP_CHATHISTORY},
 };
 
 #define N_WANTED (sizeof wanted_caps / sizeof wanted_caps[0])
@@ -75,6 +77,7 @@ void irc_reset_isupport(struct irc *irc)
 	for (int i = 0; i < 4; i++)
 		irc_set_str(&irc->chanmodes[i], (const char *[]){"beI", "k", "l", "imnpst"}[i]);
 	irc->whox = irc->bot_mode = false;
+	irc->chathistory_limit = -1;
 	irc->extban_prefix[0] = irc->extban_types[0] = '\0';
 }
 
@@ -120,6 +123,14 @@ void irc_on_isupport(struct irc *irc, struct ircmsg *m, int64_t now)
 				irc->extban_prefix[np] = '\0';
 				strcpy(irc->extban_types, comma + 1);
 			}
+		} else if (KEY("CHATHISTORY")) {
+			/* the most lines one request may ask for; 0: no limit */
+			long n = 0;
+			for (const char *d = v; *d >= '0' && *d <= '9' && n < 1000000; d++)
+				n = n * 10 + (*d - '0');
+			irc->chathistory_limit = (int)n;
+		} else if (KEY("-CHATHISTORY")) {
+			irc->chathistory_limit = -1;
 		} else if (KEY("WHOX")) {
 			irc->whox = true;
 		} else if (KEY("BOT") && *v) {

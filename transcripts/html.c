@@ -295,7 +295,7 @@ static void name_list(struct buf *out, const char *label, const char *const *nam
 static void contents_nav(const struct transcript *t, struct buf *out)
 {
 	buf_adds(out, "<nav class=\"contents\" aria-label=\"Contents\"><ol>\n");
-	if (t->intro.n_messages)
+	if (t->intro.n_messages || t->intro.n_gaps)
 		buf_adds(out, "<li><a href=\"#intro\">Introductions</a></li>\n");
 	for (size_t i = 0; i < t->n_rounds; i++) {
 		const struct transcript_section *r = &t->rounds[i];
@@ -306,7 +306,7 @@ static void contents_nav(const struct transcript *t, struct buf *out)
 		}
 		buf_adds(out, "</a></li>\n");
 	}
-	if (t->after.n_messages)
+	if (t->after.n_messages || t->after.n_gaps)
 		buf_adds(out, "<li><a href=\"#after\">After the last topic</a></li>\n");
 	for (size_t i = 0; i < t->n_summaries; i++) {
 		buf_printf(out, "<li><a href=\"#summary-%zu\">", i + 1);
@@ -447,17 +447,46 @@ static void message(const struct transcript *t, const struct tz *z,
  * an <ol> inside the item it answers. The model's thread order puts each
  * reply right after its parent's subtree began, one level deeper, so the
  * depth never rises by more than one from one line to the next. */
+struct gap_ctx {
+	const struct transcript *t;
+	const struct tz *z;
+	struct buf *out;
+	int *cur;
+};
+
+/* A gap as an item of its own at the top level (closing what is open). */
+static void gap_item(const struct transcript_gap *g, void *ud)
+{
+	struct gap_ctx *x = ud;
+	if (*x->cur >= 0) {
+		buf_adds(x->out, "</li>\n");
+		for (; *x->cur > 0; (*x->cur)--)
+			buf_adds(x->out, "</ol></li>\n");
+		*x->cur = -1;
+	}
+	buf_adds(x->out, "<li class=\"gap\"><p><em>gap from ");
+	add_time(x->out, x->t, x->z, g->start_ms);
+	buf_adds(x->out, " to ");
+	add_time(x->out, x->t, x->z, g->end_ms);
+	buf_adds(x->out, ": the bot was away and no history the server replayed covers it; "
+			 "lines said then may be missing</em></p></li>\n");
+}
+
 static void messages(const struct transcript *t, const struct tz *z,
 		     const struct transcript_section *s, struct buf *out)
 {
-	if (!s->n_messages) {
+	if (!s->n_messages && !s->n_gaps) {
 		buf_adds(out, "<p class=\"empty\">No messages.</p>\n");
 		return;
 	}
 	buf_adds(out, "<ol class=\"msgs\">\n");
-	int cur = -1; /* depth of the open <li>, -1 before the first */
+	int cur = -1; /* depth of the open <li>, -1 before the first (or after a gap) */
+	struct gap_ctx x = {t, z, out, &cur};
+	size_t g = 0;
 	for (size_t i = 0; i < s->n_messages; i++) {
 		const struct transcript_message *m = &t->messages[s->thread[i]];
+		if (!m->depth)
+			transcript_gaps_before(t, s, &g, m->ts_ms, gap_item, &x);
 		int d = m->depth < MAX_DEPTH ? (int)m->depth : MAX_DEPTH;
 		if (d > cur + 1)
 			d = cur + 1;
@@ -472,9 +501,12 @@ static void messages(const struct transcript *t, const struct tz *z,
 		/* say what it answers when the nesting does not show it */
 		message(t, z, m, m->depth != (unsigned)d || (m->depth == 0), out);
 	}
-	buf_adds(out, "</li>\n");
-	for (; cur > 0; cur--)
-		buf_adds(out, "</ol></li>\n");
+	transcript_gaps_before(t, s, &g, INT64_MAX, gap_item, &x);
+	if (cur >= 0) {
+		buf_adds(out, "</li>\n");
+		for (; cur > 0; cur--)
+			buf_adds(out, "</ol></li>\n");
+	}
 	buf_adds(out, "</ol>\n");
 }
 
@@ -630,11 +662,11 @@ int html_render(const struct transcript *t, const struct html_options *o, struct
 	buf_adds(out, "<body>\n<a class=\"skip\" href=\"#main\">Skip to the transcript</a>\n");
 	header(t, o, z, out);
 	buf_adds(out, "<main id=\"main\">\n");
-	if (t->intro.n_messages)
+	if (t->intro.n_messages || t->intro.n_gaps)
 		plain_section(t, z, &t->intro, "intro", "Introductions", out);
 	for (size_t i = 0; i < t->n_rounds; i++)
 		round_section(t, z, &t->rounds[i], out);
-	if (t->after.n_messages)
+	if (t->after.n_messages || t->after.n_gaps)
 		plain_section(t, z, &t->after, "after", "After the last topic", out);
 	summaries(t, out);
 	participants(t, out);

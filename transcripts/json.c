@@ -449,6 +449,32 @@ static void write_summaries(struct writer *w, const struct transcript *t)
 	close_(w, ']');
 }
 
+/* The holes in the record (added to schema 1: readers that do not know
+ * the field ignore it). */
+static void write_gaps(struct writer *w, const struct transcript *t)
+{
+	struct buf text = BUF_INIT;
+	key(w, "gaps");
+	open_(w, '[');
+	for (size_t i = 0; i < t->n_gaps; i++) {
+		const struct transcript_gap *g = &t->gaps[i];
+		element(w);
+		open_(w, '{');
+		m_time(w, "start", g->start_ms);
+		m_time(w, "end", g->end_ms);
+		if (g->section == &t->after)
+			m_null(w, "round");
+		else
+			m_int(w, "round", g->section == &t->intro || !g->section ? 0 : g->section->number);
+		buf_clear(&text);
+		transcript_gap_text(g, &text);
+		m_str(w, "text", buf_str(&text));
+		close_(w, '}');
+	}
+	close_(w, ']');
+	buf_free(&text);
+}
+
 static void write_document(struct writer *w, const struct transcript *t)
 {
 	open_(w, '{');
@@ -490,6 +516,7 @@ static void write_document(struct writer *w, const struct transcript *t)
 	m_int(w, "people", (int64_t)s->withheld_people);
 	close_(w, '}');
 	write_summaries(w, t);
+	write_gaps(w, t);
 	close_(w, '}');
 }
 

@@ -384,15 +384,38 @@ static void render_message(const struct transcript *t, const struct zone *zn,
 	buf_free(&text);
 }
 
+struct gap_ctx {
+	const struct zone *zn;
+	struct buf *out;
+};
+
+static void render_gap(const struct transcript_gap *g, void *ud)
+{
+	struct gap_ctx *x = ud;
+	buf_adds(x->out, "- *gap from ");
+	add_time(x->out, x->zn, g->start_ms);
+	buf_adds(x->out, " to ");
+	add_time(x->out, x->zn, g->end_ms);
+	buf_adds(x->out, ": the bot was away and no history the server replayed covers it; "
+			 "lines said then may be missing*\n");
+}
+
 static void render_messages(const struct transcript *t, const struct zone *zn,
 			    const struct transcript_section *s, struct buf *out)
 {
-	if (!s->n_messages) {
+	if (!s->n_messages && !s->n_gaps) {
 		buf_adds(out, "No messages.\n");
 		return;
 	}
-	for (size_t i = 0; i < s->n_messages; i++)
-		render_message(t, zn, &t->messages[s->thread[i]], out);
+	struct gap_ctx x = {zn, out};
+	size_t g = 0;
+	for (size_t i = 0; i < s->n_messages; i++) {
+		const struct transcript_message *m = &t->messages[s->thread[i]];
+		if (!m->depth)
+			transcript_gaps_before(t, s, &g, m->ts_ms, render_gap, &x);
+		render_message(t, zn, m, out);
+	}
+	transcript_gaps_before(t, s, &g, INT64_MAX, render_gap, &x);
 }
 
 static void render_round(const struct transcript *t, const struct zone *zn,
@@ -554,13 +577,13 @@ void markdown_render(const struct transcript *t, struct buf *out)
 	struct zone zn;
 	zone_load(&zn, t);
 	render_header(t, &zn, out);
-	if (t->intro.n_messages) {
+	if (t->intro.n_messages || t->intro.n_gaps) {
 		buf_adds(out, "\n## Introductions\n\n");
 		render_messages(t, &zn, &t->intro, out);
 	}
 	for (size_t i = 0; i < t->n_rounds; i++)
 		render_round(t, &zn, &t->rounds[i], out);
-	if (t->after.n_messages) {
+	if (t->after.n_messages || t->after.n_gaps) {
 		buf_adds(out, "\n## After the last topic\n\n");
 		render_messages(t, &zn, &t->after, out);
 	}

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "event.h"
 #include "mem.h"
 #include "pseudonym.h"
@@ -703,6 +704,100 @@ fail:
 	return rc;
 }
 
+/* Gap events in the chat's range: start in ts_ms, end in target. */
+static const char sql_gaps[] =
+	"SELECT e.ts_ms, e.target FROM events e"
+	" WHERE e.id BETWEEN (SELECT first_event_id FROM chats WHERE id = ?1)"
+	"  AND (SELECT coalesce(last_event_id, 9223372036854775807) FROM chats WHERE id = ?1)"
+	" AND e.chat_id = ?1 AND e.room_id = ?2 AND e.kind = ?3"
+	" ORDER BY e.ts_ms, e.id";
+
+/* An end time as the gap event stores it: decimal UTC ms; -1 if not one. */
+static int64_t parse_end(const char *s)
+{
+	if (!s || !*s || strlen(s) > 18)
+		return -1;
+	int64_t v = 0;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return v;
+}
+
+static int load_gaps(struct loader *l)
+{
+	struct transcript *t = l->t;
+	sqlite3_stmt *q = NULL;
+	size_t cap = 0;
+	int st, rc = -1;
+	if (prepare(l, sql_gaps, &q))
+		goto fail;
+	sqlite3_bind_int64(q, 1, t->chat.id);
+	sqlite3_bind_int64(q, 2, l->room_id);
+	sqlite3_bind_int(q, 3, EVENT_GAP);
+	while ((st = sqlite3_step(q)) == SQLITE_ROW) {
+		int64_t start = sqlite3_column_int64(q, 0);
+		int64_t end = parse_end((const char *)sqlite3_column_text(q, 1));
+		if (start <= 0)
+			continue;
+		if (end < start)
+			end = start;
+		struct transcript_gap *prev = t->n_gaps ? &t->gaps[t->n_gaps - 1] : NULL;
+		if (prev && start <= prev->end_ms) { /* overlapping: one hole */
+			if (end > prev->end_ms)
+				prev->end_ms = end;
+			continue;
+		}
+		t->gaps = mem_grow(t->gaps, &cap, t->n_gaps + 1, sizeof *t->gaps);
+		t->gaps[t->n_gaps++] = (struct transcript_gap){start, end, NULL};
+	}
+	if (step_failed(l, st))
+		goto fail;
+	rc = 0;
+fail:
+	sqlite3_finalize(q);
+	return rc;
+}
+
+/* Each gap's section, and each section's list of gaps. */
+static void place_gaps(struct transcript *t)
+{
+	size_t n_sections = t->n_rounds + 2;
+	for (size_t s = 0; s < n_sections; s++) {
+		struct transcript_section *sec = s == 0 ? &t->intro
+						 : s == n_sections - 1 ? &t->after : &t->rounds[s - 1];
+		size_t *list = NULL, n = 0;
+		for (size_t g = 0; g < t->n_gaps; g++) {
+			if (!t->gaps[g].section)
+				t->gaps[g].section = section_for(t, -1, t->gaps[g].start_ms);
+			if (t->gaps[g].section != sec)
+				continue;
+			list = mem_realloc(list, (n + 1) * sizeof *list);
+			list[n++] = g;
+		}
+		sec->gaps = list;
+		sec->n_gaps = n;
+	}
+}
+
+void transcript_gap_text(const struct transcript_gap *g, struct buf *out)
+{
+	char a[25], b[25];
+	clock_format_iso(g->start_ms, a);
+	clock_format_iso(g->end_ms, b);
+	buf_printf(out, "gap from %s to %s", a, b);
+}
+
+void transcript_gaps_before(const struct transcript *t, const struct transcript_section *s,
+			    size_t *next, int64_t ts,
+			    void (*fn)(const struct transcript_gap *g, void *ud), void *ud)
+{
+	while (*next < s->n_gaps && t->gaps[s->gaps[*next]].start_ms < ts)
+		fn(&t->gaps[s->gaps[(*next)++]], ud);
+}
+
 struct ranked {
 	struct transcript_participant p;
 	size_t was;
@@ -859,10 +954,11 @@ int transcript_load(sqlite3 *db, int64_t chat_id, struct transcript **out, struc
 	t->intro.started_ms = t->chat.started_ms;
 	t->intro.ended_ms = t->n_rounds ? t->rounds[0].started_ms : t->chat.ended_ms;
 	t->after.started_ms = t->chat.ended_ms;
-	if (load_verdicts(&l) || load_messages(&l))
+	if (load_verdicts(&l) || load_messages(&l) || load_gaps(&l))
 		goto fail;
 	rank_participants(t);
 	build_sections(t);
+	place_gaps(t);
 	loader_free(&l);
 	*out = t;
 	return 0;
@@ -876,6 +972,7 @@ static void free_section(struct transcript_section *s)
 {
 	free((void *)s->messages);
 	free((void *)s->thread);
+	free((void *)s->gaps);
 }
 
 void transcript_free(struct transcript *t)
@@ -887,6 +984,7 @@ void transcript_free(struct transcript *t)
 	for (size_t i = 0; i < t->n_rounds; i++)
 		free_section(&t->rounds[i]);
 	free(t->rounds);
+	free(t->gaps);
 	free(t->messages);
 	free(t->participants);
 	free((void *)t->chat.hosts);

@@ -24,6 +24,13 @@
  * "after" section if the chat had ended by then, else to the round running
  * at that moment, else to the intro.
  *
+ * Gaps: where the bot was away from the room (a reconnect) and the
+ * history the network replayed did not reach back to what it had read,
+ * the store holds a gap event; the model keeps each as a time span
+ * (overlapping ones merged), placed in the section its start falls in by
+ * the rules above, so a renderer can say that lines from then may be
+ * missing.
+ *
  * Strings in the model are valid UTF-8 (anything ill-formed in the store
  * is replaced by U+FFFD on load) and otherwise unescaped: each renderer
  * escapes for its own medium. The model owns all of its memory; one
@@ -92,7 +99,33 @@ struct transcript_section {
 	 * transcript_message.depth). Also n_messages long. */
 	const size_t *thread;
 	size_t n_messages;
+	/* The gaps that start in this section: indices into transcript.gaps,
+	 * by start (n_gaps of them). */
+	const size_t *gaps;
+	size_t n_gaps;
 };
+
+/* A hole in the record: lines said from start_ms to end_ms may be missing
+ * (the bot was away and no replayed history covered it). A renderer shows
+ * it after the section's top-level lines up to start_ms. */
+struct transcript;
+
+struct transcript_gap {
+	int64_t start_ms;        /* the last event the bot had seen in the room */
+	int64_t end_ms;          /* the first replayed line, else when it was back; >= start_ms */
+	const struct transcript_section *section;
+};
+
+/* Writes "gap from START to END" (ISO 8601 UTC with ms), the words every
+ * format uses for a gap. */
+void transcript_gap_text(const struct transcript_gap *g, struct buf *out);
+
+/* Calls fn for each gap of section s that comes before a top-level line
+ * at ts (start before ts; INT64_MAX: all that are left), from *next on,
+ * and advances *next. For renderers walking a section in reading order. */
+void transcript_gaps_before(const struct transcript *t, const struct transcript_section *s,
+			    size_t *next, int64_t ts,
+			    void (*fn)(const struct transcript_gap *g, void *ud), void *ud);
 
 struct transcript_message {
 	int64_t id;              /* the event's row id: unique and stable in one store */
@@ -196,6 +229,8 @@ struct transcript {
 	size_t n_summaries;
 	struct transcript_arena *arena;    /* private: the model's strings */
 	size_t cap_summaries;              /* private */
+	struct transcript_gap *gaps;       /* holes in the record, by start */
+	size_t n_gaps;
 };
 
 /* Edits, deletions and reactions (Matrix), when the model is loaded: an

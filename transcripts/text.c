@@ -273,11 +273,33 @@ static void render_message(const struct transcript *t, const struct transcript_m
 	buf_addc(out, '\n');
 }
 
+struct gap_ctx {
+	const struct transcript *t;
+	struct buf *out;
+};
+
+static void render_gap(const struct transcript_gap *g, void *ud)
+{
+	struct gap_ctx *x = ud;
+	buf_adds(x->out, "[gap from ");
+	add_short(x->out, x->t, g->start_ms);
+	buf_adds(x->out, " to ");
+	add_short(x->out, x->t, g->end_ms);
+	buf_adds(x->out, ": the bot was away and no history the server replayed covers it; "
+			 "lines said then may be missing]\n");
+}
+
 static void render_section(const struct transcript *t, const struct transcript_section *s,
 			   struct buf *out)
 {
-	for (size_t i = 0; i < s->n_messages; i++)
-		render_message(t, &t->messages[s->messages[i]], out);
+	struct gap_ctx x = {t, out};
+	size_t g = 0;
+	for (size_t i = 0; i < s->n_messages; i++) {
+		const struct transcript_message *m = &t->messages[s->messages[i]];
+		transcript_gaps_before(t, s, &g, m->ts_ms, render_gap, &x);
+		render_message(t, m, out);
+	}
+	transcript_gaps_before(t, s, &g, INT64_MAX, render_gap, &x);
 }
 
 static void render_round(const struct transcript *t, const struct transcript_section *r,
@@ -403,13 +425,13 @@ void text_render(const struct transcript *t, struct buf *out)
 	const struct tz *local = zone_ok && !is_utc(t->chat.timezone) ? z : NULL;
 
 	render_header(t, local, zone_ok, out);
-	if (t->intro.n_messages) {
+	if (t->intro.n_messages || t->intro.n_gaps) {
 		buf_adds(out, "\n-- Introductions --\n");
 		render_section(t, &t->intro, out);
 	}
 	for (size_t i = 0; i < t->n_rounds; i++)
 		render_round(t, &t->rounds[i], out);
-	if (t->after.n_messages) {
+	if (t->after.n_messages || t->after.n_gaps) {
 		buf_adds(out, "\n-- After the last topic --\n");
 		render_section(t, &t->after, out);
 	}

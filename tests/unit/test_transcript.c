@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "html.h"
 #include "json.h"
 #include "markdown.h"
 #include "model.h"
@@ -877,6 +878,89 @@ static void test_empty_and_unknown_round(void **state)
 	store_close(st);
 }
 
+/* Gap events: spans in the model (overlaps merged, placed by their start),
+ * and "gap from START to END" in every format, between the lines around it. */
+static void test_gaps(void **state)
+{
+	struct store *st = store_fixture_open();
+	int64_t chat = store_chat_open(st, "testnet", "#hcsm", "hcsm", "gaps", at("20:00:00"), 0, NULL);
+	assert_int_equal(store_round_start(st, chat, "testnet", 1, "one", NULL, 10, at("20:05:00"), NULL), 0);
+	struct line lines[] = {
+		{"20:06:00", .nick = "bob", .round = 1, .text = "A1 before the drop"},
+		{"20:06:00", .kind = EVENT_GAP, .flags = EVENT_F_SELF, .nick = "rounds", .round = -1,
+		 .text = "gap from 2026-11-21T20:06:00.000Z to 2026-11-21T20:08:00.000Z",
+		 .target = "1795291680000"},
+		/* a second one overlapping the first: one hole */
+		{"20:07:00", .kind = EVENT_GAP, .flags = EVENT_F_SELF, .nick = "rounds", .round = -1,
+		 .text = "gap", .target = "1795291710000"},
+		{"20:08:30", .nick = "bob", .round = 1, .text = "A1 after the drop", .flags = EVENT_F_REPLAY},
+		/* in the intro's time, with no line there: the intro still shows */
+		{"20:01:00", .kind = EVENT_GAP, .flags = EVENT_F_SELF, .nick = "rounds", .round = -1,
+		 .text = "gap", .target = "junk"},
+		/* another room's gap is not this chat's */
+		{"20:07:00", .kind = EVENT_GAP, .flags = EVENT_F_SELF, .nick = "rounds", .round = -1,
+		 .text = "gap", .target = "1795291710000", .room = "#other"},
+	};
+	for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
+		add_line(st, chat, &lines[i]);
+	assert_int_equal(store_commit(st), 0);
+	struct transcript *t = load_ok(st, chat);
+	assert_int_equal(t->n_gaps, 2);
+	assert_int_equal(t->gaps[0].start_ms, at("20:01:00"));
+	assert_int_equal(t->gaps[0].end_ms, at("20:01:00")); /* an unreadable end: a point */
+	assert_ptr_equal(t->gaps[0].section, &t->intro);
+	assert_int_equal(t->gaps[1].start_ms, at("20:06:00"));
+	assert_int_equal(t->gaps[1].end_ms, at("20:08:30"));
+	assert_ptr_equal(t->gaps[1].section, &t->rounds[0]);
+	assert_int_equal(t->rounds[0].n_gaps, 1);
+	assert_int_equal(t->stats.messages, 2); /* a gap is not a message */
+
+	struct buf out = BUF_INIT;
+	text_render(t, &out);
+	const char *before = strstr(out.p, "A1 before the drop");
+	const char *gap = strstr(out.p, "[gap from 20:06:00Z to 20:08:30Z: ");
+	const char *after = strstr(out.p, "A1 after the drop");
+	assert_true(before && gap && after && before < gap && gap < after);
+	assert_non_null(strstr(out.p, "-- Introductions --\n[gap from 20:01:00Z to 20:01:00Z"));
+	buf_clear(&out);
+	markdown_render(t, &out);
+	before = strstr(out.p, "A1 before the drop");
+	gap = strstr(out.p, "- *gap from 20:06 to 20:08: ");
+	after = strstr(out.p, "A1 after the drop");
+	assert_true(before && gap && after && before < gap && gap < after);
+	assert_non_null(strstr(out.p, "## Introductions\n\n- *gap from 20:01 to 20:01"));
+	buf_clear(&out);
+	struct html_options ho = {0};
+	struct buf herr = BUF_INIT;
+	assert_int_equal(html_render(t, &ho, &out, &herr), 0);
+	buf_free(&herr);
+	before = strstr(out.p, "A1 before the drop");
+	gap = strstr(out.p, "<li class=\"gap\"><p><em>gap from <time datetime=\"2026-11-21T20:06:00.000Z\">");
+	after = strstr(out.p, "A1 after the drop");
+	assert_true(before && gap && after && before < gap && gap < after);
+	assert_non_null(strstr(out.p, "<a href=\"#intro\">"));
+	buf_clear(&out);
+	assert_int_equal(tjson_render(t, 0, &out), 0);
+	json_error_t jerr;
+	json_t *root = json_loads(out.p, 0, &jerr);
+	assert_non_null(root);
+	json_t *gaps = json_object_get(root, "gaps");
+	assert_int_equal(json_array_size(gaps), 2);
+	json_t *g = json_array_get(gaps, 1);
+	assert_int_equal(json_integer_value(json_object_get(g, "start_ms")), at("20:06:00"));
+	assert_int_equal(json_integer_value(json_object_get(g, "end_ms")), at("20:08:30"));
+	assert_string_equal(json_string_value(json_object_get(g, "start")), "2026-11-21T20:06:00.000Z");
+	assert_string_equal(json_string_value(json_object_get(g, "end_local")), "2026-11-21T20:08:30.000+00:00");
+	assert_int_equal(json_integer_value(json_object_get(g, "round")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(gaps, 0), "round")), 0);
+	assert_string_equal(json_string_value(json_object_get(g, "text")),
+			    "gap from 2026-11-21T20:06:00.000Z to 2026-11-21T20:08:30.000Z");
+	json_decref(root);
+	buf_free(&out);
+	transcript_free(t);
+	store_close(st);
+}
+
 /* A long chain of replies is walked without recursion and indented no
  * deeper than the renderer's limit. */
 static void test_reply_chain(void **state)
@@ -924,6 +1008,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_summaries, store_fixture_setup, store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_empty_and_unknown_round, store_fixture_setup, store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_reply_chain, store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_gaps, store_fixture_setup, store_fixture_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

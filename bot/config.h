@@ -63,6 +63,8 @@ struct config_plugin {
 	char *config_json;     /* its "config" object as compact JSON; "{}" if none */
 };
 
+struct schedule;
+
 struct config_chat {
 	char *name;            /* its key under "chats" */
 	char *network;         /* a key of "networks" */
@@ -88,6 +90,9 @@ struct config_chat {
 	struct config_plugin *plugins; /* in the order given: moderation runs in this order */
 	size_t n_plugins;
 	double mute_minutes;   /* how long a plugin's mute lasts; default 10, 0: until lifted */
+	struct schedule *schedule; /* when the bot opens it by itself; NULL: only by !start */
+	double *reminders;     /* minutes before a scheduled opening, largest first */
+	size_t n_reminders;
 };
 
 struct config {

@@ -12,6 +12,7 @@
 
 #include "config_check.h"
 #include "mem.h"
+#include "schedule.h"
 #include "tz.h"
 
 #define DEFAULT_DISCLAIMER                                                                   \
@@ -26,7 +27,7 @@ static const struct config_check_range minutes_any = {0, 1440, false};
 static const char *const chat_keys[] = {
 	"agenda", "cohosts", "disclaimer", "hosts", "intro_minutes", "mute_minutes", "network",
 	"ops_are_moderators", "overrun_grace_minutes", "plugins", "prefix",
-	"pseudonyms", "room", "rules", "timezone", "title", "warning_minutes", "welcome",
+	"pseudonyms", "room", "rules", "schedule", "timezone", "title", "warning_minutes", "welcome",
 };
 static const char *const topic_keys[] = {"minutes", "topic"};
 static const char *const plugin_keys[] = {"config", "name", "path"};
@@ -275,6 +276,7 @@ void config_parse_chat(struct config_check_ctx *c, const struct config *cfg, jso
 	chat->mute_minutes = 10;
 	config_check_get_number(c, obj, "mute_minutes", &minutes_any, &chat->mute_minutes);
 	parse_plugins(c, cfg, obj, chat);
+	config_parse_schedule(c, obj, chat);
 	/* welcome: absent (NULL) lets the session greet with the title the chat
 	 * was opened under; "" means no welcome at all */
 	if (json_object_get(obj, "welcome") && !chat->welcome)
@@ -344,5 +346,7 @@ void config_free_chat(struct config_chat *ch)
 		free(ch->plugins[i].config_json);
 	}
 	free(ch->plugins);
+	schedule_free(ch->schedule);
+	free(ch->reminders);
 }
 

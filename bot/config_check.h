@@ -135,6 +135,8 @@ void config_parse_chat(struct config_check_ctx *c, const struct config *cfg, jso
 		       struct config_chat *chat);
 /* config_matrix.c: a network of type "matrix" (obj is its object). */
 struct config_network;
+/* config_schedule.c: a chat's "schedule" (after its "timezone"). */
+void config_parse_schedule(struct config_check_ctx *c, json_t *obj, struct config_chat *chat);
 void config_parse_matrix_network(struct config_check_ctx *c, const char *dir, json_t *obj,
 				 struct config_network *net);
 /* config.c: "reconnect" of a network object. */

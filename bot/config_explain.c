@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "schedule.h"
 
 /* Config text shown in a terminal: control characters become '?'. */
 static void put_plain(struct buf *b, const char *s)
@@ -136,6 +137,19 @@ static void explain_chat(const struct config_chat *ch, struct buf *out)
 	put_plain(out, ch->timezone ? ch->timezone : "UTC");
 	buf_adds(out, ch->pseudonyms ? "; participants appear under pseudonyms\n"
 				     : "; participants appear under their nicks\n");
+	if (ch->schedule) {
+		buf_adds(out, "  opened by the bot ");
+		schedule_describe(ch->schedule, out);
+		buf_adds(out, " (local time)");
+		for (size_t i = 0; i < ch->n_reminders; i++) {
+			buf_adds(out, i ? ", " : "; reminders ");
+			schedule_format_duration(out, (int64_t)(ch->reminders[i] * 60000));
+		}
+		buf_adds(out, ch->n_reminders ? " before; 'rounds schedule' lists the dates\n"
+					      : "; no reminders; 'rounds schedule' lists the dates\n");
+	} else {
+		buf_adds(out, "  no schedule: opened by a host's !start\n");
+	}
 	if (!ch->n_plugins) {
 		buf_adds(out, "  no plugins\n");
 		return;

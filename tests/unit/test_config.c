@@ -18,6 +18,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "schedule.h"
 #include "log.h"
 #include "mem.h"
 
@@ -534,7 +535,7 @@ static void test_unknown_keys(void **state)
 		   "conf.json: chats.hcsm[\"my key\"]: unknown key (known keys here: agenda, "
 		   "cohosts, disclaimer, hosts, intro_minutes, mute_minutes, network, "
 		   "ops_are_moderators, overrun_grace_minutes, plugins, prefix, pseudonyms, room, "
-		   "rules, timezone, title, warning_minutes, welcome)\n");
+		   "rules, schedule, timezone, title, warning_minutes, welcome)\n");
 }
 
 static void test_timezone_and_publishing(void **state)
@@ -1127,6 +1128,7 @@ static void test_explain(void **state)
 		"    T2 (12 min 30 s) Two\n"
 		"  commands start with \"!\"; disclaimer posted; rules none\n"
 		"  transcripts show times in UTC; participants appear under their nicks\n"
+		"  no schedule: opened by a host's !start\n"
 		"  no plugins\n"
 		"store: /etc/rounds/rounds.db\n"
 		"transcripts: /etc/rounds/transcripts (archive \"Chat archive\")\n"
@@ -1137,6 +1139,103 @@ static void test_explain(void **state)
 	buf_free(&out);
 	config_free(cfg);
 	unsetenv("ROUNDS_TEST_PW");
+}
+
+/* A chat's schedule: every kind, the defaults, and every error named. */
+static void test_schedule(void **state)
+{
+	struct config *cfg = ok(WITH_NET("'timezone': 'America/New_York', "
+					 "'schedule': {'weekly': 'Tuesday', 'time': '21:00'}"));
+	const struct config_chat *c = &cfg->chats[0];
+	assert_non_null(c->schedule);
+	assert_int_equal(c->schedule->repeat, SCHEDULE_WEEKLY);
+	assert_int_equal(c->schedule->weekday, 2);
+	assert_int_equal(c->schedule->every_weeks, 1);
+	assert_int_equal(c->schedule->hour, 21);
+	/* the default reminders: a day, an hour, ten minutes */
+	assert_int_equal(c->n_reminders, 3);
+	assert_true(c->reminders[0] == 1440 && c->reminders[1] == 60 && c->reminders[2] == 10);
+	config_free(cfg);
+
+	cfg = ok(WITH_NET("'schedule': {'weekly': 'tue', 'every_weeks': 2, 'first': '2026-01-06', "
+			  "'time': '9:05', 'until': '2026-12-31', 'reminders': [10, 0.5, 60]}"));
+	c = &cfg->chats[0];
+	assert_int_equal(c->schedule->every_weeks, 2);
+	assert_int_equal(c->schedule->hour, 9);
+	assert_int_equal(c->schedule->minute, 5);
+	assert_true(c->schedule->has_first && c->schedule->has_until);
+	/* sorted, largest first */
+	assert_int_equal(c->n_reminders, 3);
+	assert_true(c->reminders[0] == 60 && c->reminders[1] == 10 && c->reminders[2] == 0.5);
+	config_free(cfg);
+
+	cfg = ok(WITH_NET("'schedule': {'monthly': 'last Friday', 'time': '20:00:30', 'reminders': []}"));
+	c = &cfg->chats[0];
+	assert_int_equal(c->schedule->repeat, SCHEDULE_MONTHLY);
+	assert_int_equal(c->schedule->nth, -1);
+	assert_int_equal(c->schedule->weekday, 5);
+	assert_int_equal(c->schedule->second, 30);
+	assert_int_equal(c->n_reminders, 0);
+	config_free(cfg);
+
+	cfg = ok(WITH_NET("'schedule': {'dates': ['2026-12-24 20:00', '2027-01-07T19:30']}"));
+	c = &cfg->chats[0];
+	assert_int_equal(c->schedule->repeat, SCHEDULE_ONCE);
+	assert_int_equal(c->schedule->n_dates, 2);
+	assert_int_equal(c->schedule->dates[1].hour, 19);
+	config_free(cfg);
+
+	/* no schedule: opened by !start only */
+	cfg = ok(CFG(NET, CHAT));
+	assert_null(cfg->chats[0].schedule);
+	config_free(cfg);
+
+	errors_are(WITH_NET("'schedule': {'weekly': 'Tusday', 'time': '21:00'}"),
+		   "conf.json: chats.hcsm.schedule.weekly: expected a day of the week, such as "
+		   "\"tuesday\", got \"Tusday\" (a string)\n");
+	errors_are(WITH_NET("'schedule': {'weekly': 'tuesday', 'time': '25:00'}"),
+		   "conf.json: chats.hcsm.schedule.time: expected a local time \"HH:MM\" (24-hour), "
+		   "such as \"21:00\", got \"25:00\" (a string)\n");
+	errors_are(WITH_NET("'schedule': {'weekly': 'tuesday'}"),
+		   "conf.json: chats.hcsm.schedule: missing required key \"time\" (the local time the "
+		   "chat opens, such as \"21:00\")\n");
+	errors_are(WITH_NET("'schedule': {'time': '21:00'}"),
+		   "conf.json: chats.hcsm.schedule: expected when the chat happens: \"weekly\", "
+		   "\"monthly\" or \"dates\"\n");
+	errors_are(WITH_NET("'schedule': {'weekly': 'monday', 'monthly': '2nd monday', 'time': '21:00'}"),
+		   "conf.json: chats.hcsm.schedule: expected one of \"weekly\" and \"monthly\", got both\n");
+	errors_are(WITH_NET("'schedule': {'monthly': '6th monday', 'time': '21:00'}"),
+		   "conf.json: chats.hcsm.schedule.monthly: expected the Nth weekday of the month, such "
+		   "as \"2nd tuesday\" or \"last friday\", got \"6th monday\" (a string)\n");
+	errors_are(WITH_NET("'schedule': {'weekly': 'tuesday', 'every_weeks': 2, 'time': '21:00'}"),
+		   "conf.json: chats.hcsm.schedule: missing required key \"first\" (the date of one of "
+		   "the chats, which every_weeks counts from)\n");
+	errors_are(WITH_NET("'schedule': {'weekly': 'tuesday', 'every_weeks': 2, 'first': '2026-01-07', "
+			    "'time': '21:00'}"),
+		   "conf.json: chats.hcsm.schedule.first: expected a Tuesday (the \"weekly\" day), the "
+		   "date of one of the chats, got \"2026-01-07\" (a string)\n");
+	errors_are(WITH_NET("'schedule': {'monthly': '1st monday', 'every_weeks': 2, 'time': '21:00'}"),
+		   "conf.json: chats.hcsm.schedule: \"every_weeks\" needs \"weekly\" (the day of the week)\n");
+	errors_are(WITH_NET("'schedule': {'dates': ['2027-02-29']}"),
+		   "conf.json: chats.hcsm.schedule.dates[0]: expected a date \"YYYY-MM-DD\" (1970 or "
+		   "later), or a date and local time \"YYYY-MM-DD HH:MM\", got \"2027-02-29\" (a string)\n");
+	errors_are(WITH_NET("'schedule': {'dates': ['2028-02-29']}"),
+		   "conf.json: chats.hcsm.schedule.dates[0]: a date without a time needs the schedule's "
+		   "\"time\" (or give it as \"YYYY-MM-DD HH:MM\")\n");
+	errors_are(WITH_NET("'schedule': {'weekly': 'friday', 'time': '21:00', 'first': '2027-01-01', "
+			    "'until': '2026-01-01'}"),
+		   "conf.json: chats.hcsm.schedule.until: expected a date not before \"first\", got "
+		   "\"2026-01-01\" (a string)\n");
+	errors_are(WITH_NET("'schedule': {'weekly': 'friday', 'time': '21:00', 'reminders': [60, -1, 60]}"),
+		   "conf.json: chats.hcsm.schedule.reminders[1]: expected a number of minutes greater than "
+		   "0 and at most 10080, got -1\n"
+		   "conf.json: chats.hcsm.schedule.reminders[2]: expected a number of minutes not given "
+		   "twice, got 60\n");
+	errors_are(WITH_NET("'schedule': {'weekly': 'friday', 'time': '21:00', 'reminder': [60]}"),
+		   "conf.json: chats.hcsm.schedule.reminder: unknown key (did you mean \"reminders\"?)\n");
+	errors_are(WITH_NET("'schedule': 'weekly'"),
+		   "conf.json: chats.hcsm.schedule: expected an object such as {\"weekly\": \"tuesday\", "
+		   "\"time\": \"21:00\"}, got \"weekly\" (a string)\n");
 }
 
 int main(void)
@@ -1169,6 +1268,7 @@ int main(void)
 		cmocka_unit_test(test_explain),
 		cmocka_unit_test(test_plugins),
 		cmocka_unit_test(test_matrix_network),
+		cmocka_unit_test(test_schedule),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "mem.h"
 #include "store_meta.h"
+#include "store_reminders.h"
 #include "verdict.h"
 
 #define BOT_MAX_ROOMS 32     /* rooms per network (IRC tracks at most 32 channels) */
@@ -172,6 +173,11 @@ static void chat_schedule(struct bot_chat *c)
 	lws_sul_schedule(c->bot->ctx, 0, &c->sul, chat_timer, (lws_usec_t)wait * LWS_US_PER_MS + 1000);
 }
 
+void bot_chat_arm(struct bot_chat *c)
+{
+	chat_schedule(c);
+}
+
 static void chat_timer(lws_sorted_usec_list_t *sul)
 {
 	struct bot_chat *c = lws_container_of(sul, struct bot_chat, sul);
@@ -304,6 +310,9 @@ static void on_event(void *ud, struct transport *t, const struct event *in)
 	buf_adds(&b->scratch, ev.nick ? ev.nick : "");
 	NET(net, fold_name, b->scratch.p);
 	store_person_key(ev.account, b->scratch.p, &b->key);
+	if (ev.kind == EVENT_NICK && ev.target && strncmp(b->key.p, "a:", 2) == 0 &&
+	    !(ev.flags & EVENT_F_REPLAY))
+		store_remind_rename(b->store, net->cfg->name, b->key.p, ev.target); /* whom to remind */
 
 	struct bot_chat *cmd_chat = chat;
 	bool moderator = false, command = false;
@@ -524,6 +533,7 @@ static void teardown(struct bot *b)
 	plugins_free(b->plugins);
 	b->plugins = NULL;
 	buf_free(&b->summary_key);
+	bot_schedule_stop(b);
 	if (b->chats)
 		for (size_t i = 0; i < b->cfg->n_chats; i++) {
 			lws_sul_cancel(&b->chats[i].sul);
@@ -614,6 +624,7 @@ int bot_run(const struct config *cfg, volatile sig_atomic_t *stop, volatile sig_
 	b.site.summary_key = buf_str(&b.summary_key);
 	for (size_t i = 0; i < cfg->n_networks; i++)
 		b.nets[i].t->ops->start(b.nets[i].t);
+	bot_schedule_start(&b);
 	log_info("rounds running: %zu network%s, %zu chat%s, store %s", cfg->n_networks,
 		 cfg->n_networks == 1 ? "" : "s", cfg->n_chats, cfg->n_chats == 1 ? "" : "s",
 		 cfg->store_path);

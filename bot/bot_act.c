@@ -176,6 +176,19 @@ static void sanction(struct bot *b, const struct pending *p)
 	buf_free(&why);
 }
 
+static void cmd_when(void *ud, struct buf *out)
+{
+	struct reply_ctx *r = ud;
+	if (r->chat)
+		bot_schedule_when(r->chat, out);
+}
+
+static bool cmd_remindme(void *ud, bool on, struct buf *out)
+{
+	struct reply_ctx *r = ud;
+	return r->chat && bot_schedule_remindme(r->chat, r->key, r->nick, r->account, on, out);
+}
+
 static void cmd_plugins(void *ud, struct buf *out)
 {
 	struct reply_ctx *r = ud;
@@ -244,6 +257,7 @@ void bot_act(struct bot *b, const struct pending *p)
 		.impersonation = p->impersonation, .args = args, .ud = &r,
 		.reply = cmd_reply, .audit = cmd_audit, .optout = cmd_optout,
 		.plugins = cmd_plugins, .plugin_help = cmd_plugin_help,
+		.when = cmd_when, .remindme = cmd_remindme,
 	};
 	if (!command_dispatch(&ctx, name) && p->chat)
 		plugin_command(b, p, &r, name, args, now);

@@ -15,6 +15,7 @@
 #include "site.h"
 #include "store.h"
 #include "transport.h"
+#include "tz.h"
 
 struct bot;
 
@@ -35,6 +36,12 @@ struct bot_chat {
 	int64_t chat_id; /* the running chat in the store, 0 if none */
 	lws_sorted_usec_list_t sul;
 	struct buf location;
+	/* its schedule (bot_schedule.c): the chat's zone, the next opening
+	 * (0: none), the next of cfg->reminders to send before it */
+	struct tz *zone;
+	int64_t next_open_ms;
+	size_t next_reminder;
+	lws_sorted_usec_list_t sul_sched;
 };
 
 /* An event kept until the store has committed it, then acted on. Strings
@@ -92,6 +99,21 @@ static inline const char *bot_arena_get(const struct bot *b, size_t off)
 
 /* bot.c: queues a chat's transcript to be published on a later loop turn. */
 void bot_export_soon(struct bot *b, int64_t chat_id);
+
+/* bot.c: arms the chat session's timer for its next deadline. */
+void bot_chat_arm(struct bot_chat *c);
+
+/* bot_schedule.c */
+/* Loads each scheduled chat's zone and arms its timer (opening late a
+ * chat missed by at most 15 minutes). */
+void bot_schedule_start(struct bot *b);
+void bot_schedule_stop(struct bot *b);
+/* !when: appends when the next chat is (nothing when it has no schedule
+ * and is not on). */
+void bot_schedule_when(struct bot_chat *c, struct buf *out);
+/* !remindme [off]: the answer in out; false when refused. */
+bool bot_schedule_remindme(struct bot_chat *c, const char *key, const char *nick, const char *account,
+			   bool on, struct buf *out);
 
 /* bot_act.c */
 /* Acts on one committed line: its sanction, its removal, a command, or

@@ -17,7 +17,9 @@
 #include "site.h"
 #include "tz.h"
 #include "log.h"
+#include "mem.h"
 #include "plugin.h"
+#include "schedule.h"
 #include "store.h"
 #include "version.h"
 
@@ -43,6 +45,10 @@ static const char usage_text[] =
 	"  search QUERY [--chat ID] [--limit N] (-c FILE | --store DB)\n"
 	"                              find published messages: words (all of them),\n"
 	"                              \"a phrase\", prefix*, -not\n"
+	"  schedule -c FILE [--chat NAME] [--count N] [--from \"YYYY-MM-DD HH:MM\"]\n"
+	"                              list the next N (default 3) scheduled openings of each\n"
+	"                              chat and the reminders before them (from now, or from\n"
+	"                              the UTC time given)\n"
 	"  check-plugin FILE [--config JSON]\n"
 	"                              load a plugin as the bot would and say what it offers\n"
 	"                              (or why it is refused)\n"
@@ -515,6 +521,121 @@ static int cmd_check_plugin(int argc, char **argv)
 	return rc;
 }
 
+/* One line of `rounds schedule`. */
+struct sched_item {
+	int64_t t;
+	double reminder; /* minutes before; 0 for the opening itself */
+};
+
+static int sched_item_cmp(const void *a, const void *b)
+{
+	const struct sched_item *x = a, *y = b;
+	return x->t < y->t ? -1 : x->t > y->t ? 1 : 0;
+}
+
+static void print_schedule(const struct config *cfg, const struct config_chat *c, int64_t from, int count)
+{
+	const struct config_network *net = &cfg->networks[c->network_index];
+	printf("%s: %s (%s on %s)\n", c->name, c->title ? c->title : c->name, c->room, net->name);
+	if (!c->schedule) {
+		printf("  no schedule: a host opens it with %sstart\n\n", c->prefix);
+		return;
+	}
+	struct tz *z = NULL;
+	struct buf line = BUF_INIT;
+	if (tz_load(c->timezone, &z, &line) != 0) {
+		printf("  cannot compute its times: %s\n\n", line.p);
+		buf_free(&line);
+		return;
+	}
+	schedule_describe(c->schedule, &line);
+	printf("  %s, in %s\n", line.p, c->timezone);
+	struct sched_item *items = mem_calloc((size_t)count * (c->n_reminders + 1), sizeof *items);
+	size_t n = 0;
+	int64_t after = from;
+	int opens = 0;
+	for (; opens < count; opens++) {
+		int64_t t;
+		if (schedule_next(c->schedule, z, after, &t) != 0)
+			break;
+		items[n++] = (struct sched_item){t, 0};
+		for (size_t i = 0; i < c->n_reminders; i++) {
+			int64_t r = t - (int64_t)(c->reminders[i] * 60000);
+			if (r > from)
+				items[n++] = (struct sched_item){r, c->reminders[i]};
+		}
+		after = t;
+	}
+	qsort(items, n, sizeof *items, sched_item_cmp);
+	for (size_t i = 0; i < n; i++) {
+		buf_clear(&line);
+		schedule_format_when(&line, z, items[i].t);
+		if (items[i].reminder > 0) {
+			buf_adds(&line, "  reminder, ");
+			schedule_format_duration(&line, (int64_t)(items[i].reminder * 60000));
+			buf_adds(&line, " before");
+		} else {
+			buf_adds(&line, "  the chat opens");
+		}
+		printf("  %s\n", line.p);
+	}
+	if (!opens)
+		printf("  no chat left to open\n");
+	printf("\n");
+	free(items);
+	buf_free(&line);
+	tz_free(z);
+}
+
+static int cmd_schedule(int argc, char **argv)
+{
+	const char *config_path = NULL, *chat = NULL, *count_arg = NULL, *from_arg = NULL;
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'}, {"chat", required_argument, NULL, 'i'},
+		{"count", required_argument, NULL, 'n'},  {"from", required_argument, NULL, 'f'}, {0}};
+	int ch;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': config_path = optarg; break;
+		case 'i': chat = optarg; break;
+		case 'n': count_arg = optarg; break;
+		case 'f': from_arg = optarg; break;
+		default: return usage_error("schedule: unknown option");
+		}
+	}
+	if (!config_path || optind != argc)
+		return usage_error("schedule needs -c FILE");
+	long long count = 3;
+	char *end;
+	if (count_arg && ((count = strtoll(count_arg, &end, 10)) < 1 || count > 1000 || *end))
+		return usage_error("schedule: --count wants a number from 1 to 1000, got '%s'", count_arg);
+	int64_t from = clock_wall_ms();
+	if (from_arg) {
+		struct schedule_once o;
+		if (!schedule_parse_once(from_arg, &o))
+			return usage_error("schedule: --from wants a UTC date and time \"YYYY-MM-DD HH:MM\" "
+					   "(or a date), got '%s'", from_arg);
+		from = (tz_days_from_civil(o.date.year, o.date.month, o.date.day) * 86400 + o.hour * 3600 +
+			o.minute * 60 + o.second) * 1000;
+	}
+	struct config *cfg = load_config(config_path, true);
+	if (!cfg)
+		return 2;
+	if (chat && !config_chat_by_name(cfg, chat)) {
+		config_free(cfg);
+		return usage_error("schedule: no chat named '%s' in %s", chat, config_path);
+	}
+	char now[25];
+	clock_format_iso(from, now);
+	printf("Scheduled chats after %s (UTC):\n\n", now);
+	for (size_t i = 0; i < cfg->n_chats; i++)
+		if (!chat || strcmp(cfg->chats[i].name, chat) == 0)
+			print_schedule(cfg, &cfg->chats[i], from, (int)count);
+	config_free(cfg);
+	return 0;
+}
+
 int cli_main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -546,5 +667,7 @@ int cli_main(int argc, char **argv)
 		return cmd_publish(argc - 1, argv + 1, true);
 	if (strcmp(cmd, "check-plugin") == 0)
 		return cmd_check_plugin(argc - 1, argv + 1);
+	if (strcmp(cmd, "schedule") == 0)
+		return cmd_schedule(argc - 1, argv + 1);
 	return usage_error("unknown command '%s'", cmd);
 }

@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "log.h"
 
@@ -158,6 +159,37 @@ static void cmd_optin(struct command_context *ctx)
 	buf_free(&why);
 }
 
+static void cmd_when(struct command_context *ctx)
+{
+	struct buf out = BUF_INIT;
+	if (ctx->when)
+		ctx->when(ctx->ud, &out);
+	if (!out.len)
+		buf_printf(&out, "This chat has no schedule: a host opens it with %sstart.", ctx->prefix);
+	reply(ctx, out.p);
+	buf_free(&out);
+}
+
+static void cmd_remindme(struct command_context *ctx)
+{
+	bool off = strcasecmp(ctx->args, "off") == 0;
+	if (*ctx->args && !off && strcasecmp(ctx->args, "on") != 0) {
+		struct buf out = BUF_INIT;
+		buf_printf(&out, "Say %sremindme to get a private reminder before each scheduled chat, "
+				 "or %sremindme off to stop them.", ctx->prefix, ctx->prefix);
+		reply(ctx, out.p);
+		buf_free(&out);
+		return;
+	}
+	struct buf out = BUF_INIT;
+	if (!ctx->remindme)
+		buf_adds(&out, "Reminders are not available here.");
+	else
+		ctx->remindme(ctx->ud, !off, &out);
+	reply(ctx, out.p);
+	buf_free(&out);
+}
+
 /* Sorted by name: looked up with bsearch. */
 static const struct command commands[] = {
 	{"agenda", COMMAND_ANYONE, "", "the topics of this chat", cmd_agenda},
@@ -170,11 +202,14 @@ static const struct command commands[] = {
 	{"optout", COMMAND_ANYONE, "", "leave your messages out of published transcripts", cmd_optout},
 	{"pause", COMMAND_MODERATOR, "", "stop the clock", cmd_pause},
 	{"plugins", COMMAND_MODERATOR, "", "the plugins loaded for this chat", cmd_plugins},
+	{"remindme", COMMAND_ANYONE, "[off]", "a private reminder before each scheduled chat (off: stop)",
+	 cmd_remindme},
 	{"resume", COMMAND_MODERATOR, "", "start the clock again", cmd_resume},
 	{"skip", COMMAND_MODERATOR, "", "drop the next topic without posting it", cmd_skip},
 	{"start", COMMAND_MODERATOR, "[TITLE]", "open the chat (welcome, introductions, then T1)", cmd_start},
 	{"time", COMMAND_ANYONE, "", "time left in this round", cmd_time},
 	{"topic", COMMAND_MODERATOR, "TEXT", "post an extra topic TEXT now", cmd_topic},
+	{"when", COMMAND_ANYONE, "", "when the next chat is", cmd_when},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

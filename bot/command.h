@@ -36,6 +36,11 @@ struct command_context {
 	 * help lines for the commands they added, one per line. */
 	void (*plugins)(void *ud, struct buf *out);
 	void (*plugin_help)(void *ud, bool moderator, struct buf *out);
+	/* Schedules (may be NULL): when the next chat is (!when), and a
+	 * private reminder before each scheduled chat, on or off (!remindme).
+	 * remindme appends its answer to out and returns false when refused. */
+	void (*when)(void *ud, struct buf *out);
+	bool (*remindme)(void *ud, bool on, struct buf *out);
 };
 
 /* If text is "<prefix>name args", copies the lowercased name into name

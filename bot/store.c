@@ -134,6 +134,16 @@ static const char *const migrations[] = {
 	"      WHERE old.text IS NOT NULL;"
 	"    INSERT INTO events_fts (rowid, text) SELECT new.id, new.text WHERE new.text IS NOT NULL;"
 	"  END;",
+	/* 2: who asked for a private reminder before a room's scheduled chats
+	 * (!remindme), by participant key; nick and account say whom to tell */
+	"CREATE TABLE reminder_subscriptions ("
+	"  network TEXT NOT NULL,"
+	"  room TEXT NOT NULL,"
+	"  person_key TEXT NOT NULL,"
+	"  nick TEXT NOT NULL,"
+	"  account TEXT,"
+	"  added_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (network, room, person_key)) WITHOUT ROWID;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -15,6 +15,7 @@
 #include "mem.h"
 #include "store_meta.h"
 #include "store_reminders.h"
+#include "store_resume.h"
 #include "verdict.h"
 
 #define BOT_MAX_ROOMS 32     /* rooms per network (IRC tracks at most 32 channels) */
@@ -39,12 +40,14 @@ static void plugin_event(struct bot_chat *c, enum rounds_event_kind kind, int ro
 static void chat_say(void *ud, const char *text)
 {
 	struct bot_chat *c = ud;
+	c->dirty = true;
 	NET(c->net, say, c->cfg->room, text);
 }
 
 static void chat_started(void *ud, int64_t now, const char *title, const char *by)
 {
 	struct bot_chat *c = ud;
+	c->dirty = true;
 	int64_t planned = now + (int64_t)(config_chat_planned_minutes(c->cfg) * 60000);
 	c->chat_id = store_chat_open(c->bot->store, c->net->cfg->name, c->cfg->room, c->cfg->name, title,
 				     now, planned, by);
@@ -64,6 +67,7 @@ static void chat_started(void *ud, int64_t now, const char *title, const char *b
 static void round_started(void *ud, const struct session_round *r)
 {
 	struct bot_chat *c = ud;
+	c->dirty = true;
 	log_info("chat %s: T%d started%s", c->cfg->name, r->number, r->posted_by_host ? " (posted by a host)" : "");
 	if (c->chat_id)
 		store_round_start(c->bot->store, c->chat_id, c->net->cfg->name, r->number, r->topic,
@@ -75,6 +79,7 @@ static void round_started(void *ud, const struct session_round *r)
 static void round_ended(void *ud, const struct session_round *r)
 {
 	struct bot_chat *c = ud;
+	c->dirty = true;
 	if (c->chat_id)
 		store_round_end(c->bot->store, c->chat_id, r->number, r->ended_ms);
 	plugin_event(c, ROUNDS_ROUND_ENDED, r->number, r->topic, r->ended_ms);
@@ -128,7 +133,11 @@ static const char *chat_ended(void *ud, int64_t now, const char *reason)
 	int64_t id = c->chat_id;
 	store_chat_close(st, id, now, reason, session_message_count(c->session),
 			 session_participant_count(c->session));
+	char key[64];
+	snprintf(key, sizeof key, "chat/%lld/session", (long long)id);
+	store_meta_delete(st, key); /* ended: nothing to resume */
 	c->chat_id = 0;
+	c->dirty = false;
 	buf_clear(&c->location);
 	struct buf err = BUF_INIT;
 	if (site_location(store_db(st), id, &b->site, &c->location, &err) != 0) {
@@ -150,6 +159,7 @@ static const char *chat_ended(void *ud, int64_t now, const char *reason)
 static void cohost_added(void *ud, const char *account, const char *by)
 {
 	struct bot_chat *c = ud;
+	c->dirty = true;
 	log_info("chat %s: %s added co-host %s", c->cfg->name, by, account);
 	if (c->chat_id)
 		store_add_host(c->bot->store, c->chat_id, account, true, by, clock_wall_ms());
@@ -178,10 +188,80 @@ void bot_chat_arm(struct bot_chat *c)
 	chat_schedule(c);
 }
 
+void bot_chat_save(struct bot_chat *c)
+{
+	if (!c->dirty || !c->chat_id)
+		return;
+	c->dirty = false;
+	char *state = session_snapshot(c->session);
+	if (!state)
+		return;
+	char key[64];
+	snprintf(key, sizeof key, "chat/%lld/session", (long long)c->chat_id);
+	store_meta_set(c->bot->store, key, state);
+	free(state);
+}
+
+/* Reads back the state of one session restored from the store. */
+static void tally(void *ud, const char *key, uint64_t n)
+{
+	session_restore_tally(ud, key, n);
+}
+
+/* At start: carries on the chat this one was running when the bot stopped
+ * or was killed, in the same round, with its clock; a chat whose saved
+ * state cannot be read is closed (its lines are all stored). */
+static void chat_resume(struct bot_chat *c)
+{
+	struct bot *b = c->bot;
+	int64_t id = store_unended_chat(b->store, c->net->cfg->name, c->cfg->room);
+	if (id <= 0)
+		return;
+	char key[64];
+	snprintf(key, sizeof key, "chat/%lld/session", (long long)id);
+	struct buf state = BUF_INIT, why = BUF_INIT;
+	int found = store_meta_get(b->store, key, &state);
+	if (found != 1 || session_restore(c->session, state.p, &why) != 0) {
+		log_warn("chat %s: store chat %lld was left open, and %s; closing it", c->cfg->name, (long long)id,
+			 found == 1 ? why.p : "no state of it was saved");
+		store_chat_close(b->store, id, clock_wall_ms(), "interrupted", 0, 0);
+		store_meta_delete(b->store, key);
+		store_commit(b->store);
+		buf_free(&state);
+		buf_free(&why);
+		return;
+	}
+	c->chat_id = id;
+	store_chat_tally(b->store, id, tally, c->session);
+	char where[32] = "the introductions";
+	if (session_round_number(c->session))
+		snprintf(where, sizeof where, "T%d", session_round_number(c->session));
+	log_info("chat %s: resumed \"%s\" (store chat %lld) in %s%s", c->cfg->name, session_title(c->session),
+		 (long long)id, where, session_paused(c->session) ? ", paused" : "");
+	/* the topic of this round, if the bot had not yet posted it when it
+	 * stopped (posted lines are stored as they are sent or echoed) */
+	const struct session_round *r = session_current_round(c->session);
+	if (r && !r->posted_by_host) {
+		char prefix[16];
+		snprintf(prefix, sizeof prefix, "T%d:", r->number);
+		if (store_bot_said(b->store, id, prefix, 0) == 0) {
+			struct buf line = BUF_INIT;
+			buf_printf(&line, "T%d: %s — answer with A%d", r->number, r->topic, r->number);
+			NET(c->net, say, c->cfg->room, line.p);
+			buf_free(&line);
+		}
+	}
+	buf_free(&state);
+	buf_free(&why);
+	plugin_event(c, ROUNDS_CHAT_STARTED, 0, NULL, clock_wall_ms());
+	chat_schedule(c);
+}
+
 static void chat_timer(lws_sorted_usec_list_t *sul)
 {
 	struct bot_chat *c = lws_container_of(sul, struct bot_chat, sul);
 	session_tick(c->session, clock_wall_ms());
+	bot_chat_save(c);
 	store_commit(c->bot->store);
 	chat_schedule(c);
 }
@@ -342,7 +422,10 @@ static void on_event(void *ud, struct transport *t, const struct event *in)
 		chat_id = chat->chat_id;
 		if (is_text && (ev.flags & EVENT_F_REPLAY) && !(ev.flags & EVENT_F_LOCAL_TIME)) {
 			/* history replayed after a rejoin: placed by when it was said */
-			round = session_classify_at(chat->session, ev.text, moderator, ev.ts_ms);
+			/* a time to the second only (ms 0): the end of that second, as
+			 * transcripts order it (transcripts/model.c) */
+			int64_t at = ev.ts_ms % 1000 == 0 ? ev.ts_ms + 999 : ev.ts_ms;
+			round = session_classify_at(chat->session, ev.text, moderator, at);
 			if (round < 0)
 				chat_id = 0; /* said before this chat opened */
 		} else if (is_text) {
@@ -416,6 +499,8 @@ static void on_flush(void *ud, struct transport *t)
 	b->n_pending = 0;
 	buf_clear(&b->arena);
 	if (acted) {
+		for (size_t i = 0; i < b->cfg->n_chats; i++)
+			bot_chat_save(&b->chats[i]);
 		store_commit(b->store);
 		for (size_t i = 0; i < b->cfg->n_chats; i++)
 			chat_schedule(&b->chats[i]);
@@ -624,6 +709,8 @@ int bot_run(const struct config *cfg, volatile sig_atomic_t *stop, volatile sig_
 	b.site.summary_key = buf_str(&b.summary_key);
 	for (size_t i = 0; i < cfg->n_networks; i++)
 		b.nets[i].t->ops->start(b.nets[i].t);
+	for (size_t k = 0; k < cfg->n_chats; k++)
+		chat_resume(&b.chats[k]);
 	bot_schedule_start(&b);
 	log_info("rounds running: %zu network%s, %zu chat%s, store %s", cfg->n_networks,
 		 cfg->n_networks == 1 ? "" : "s", cfg->n_chats, cfg->n_chats == 1 ? "" : "s",

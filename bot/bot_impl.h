@@ -38,6 +38,7 @@ struct bot_chat {
 	struct buf location;
 	/* its schedule (bot_schedule.c): the chat's zone, the next opening
 	 * (0: none), the next of cfg->reminders to send before it */
+	bool dirty;      /* the session changed since its state was last saved */
 	struct tz *zone;
 	int64_t next_open_ms;
 	size_t next_reminder;
@@ -102,6 +103,9 @@ void bot_export_soon(struct bot *b, int64_t chat_id);
 
 /* bot.c: arms the chat session's timer for its next deadline. */
 void bot_chat_arm(struct bot_chat *c);
+/* bot.c: saves the running chat's state in the store if it changed (in the
+ * open transaction: committed with what changed it). */
+void bot_chat_save(struct bot_chat *c);
 
 /* bot_schedule.c */
 /* Loads each scheduled chat's zone and arms its timer (opening late a

@@ -103,6 +103,7 @@ static void open_scheduled(struct bot_chat *c, int64_t at, int64_t now)
 		log_info("chat %s: opened by the schedule, %lld s late (the bot was not running)",
 			 c->cfg->name, (long long)((now - at) / 1000));
 	buf_free(&why);
+	bot_chat_save(c);
 	store_commit(b->store);
 	bot_chat_arm(c);
 }

@@ -124,4 +124,17 @@ void session_describe_time(const struct session *s, int64_t now, struct buf *out
 /* One line per topic, appended to out separated by '\n'. */
 void session_describe_agenda(const struct session *s, struct buf *out);
 
+/* Saving a running chat, so that a bot killed and started again carries
+ * on in the same round with the same clock. session_snapshot returns the
+ * state as JSON (free it), or NULL when idle. session_restore sets a
+ * session (of the same config) to a saved state: 0, or -1 with the reason
+ * in why, the session unchanged. Messages and participants are not in the
+ * snapshot: the caller counts them from the store with
+ * session_restore_tally (one call per participant). Deadlines are wall-
+ * clock instants: the next session_tick() catches up on what fell due
+ * while the bot was away. */
+char *session_snapshot(const struct session *s);
+int session_restore(struct session *s, const char *json, struct buf *why);
+void session_restore_tally(struct session *s, const char *key, uint64_t messages);
+
 #endif

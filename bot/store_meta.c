@@ -35,3 +35,14 @@ int store_meta_set(struct store *st, const char *key, const char *value)
 	sqlite3_finalize(q);
 	return rc;
 }
+
+int store_meta_delete(struct store *st, const char *key)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(store_db(st), "DELETE FROM meta WHERE key = ?1", -1, &q, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : -1;
+	sqlite3_finalize(q);
+	return rc;
+}

@@ -13,5 +13,7 @@
 int store_meta_get(struct store *st, const char *key, struct buf *out);
 /* Sets key to value. Returns 0 or -1. */
 int store_meta_set(struct store *st, const char *key, const char *value);
+/* Removes key. Returns 0 or -1. */
+int store_meta_delete(struct store *st, const char *key);
 
 #endif

@@ -220,7 +220,12 @@ static const char sql_events[] =
 	" AND e.chat_id = ?1 AND e.room_id = ?2"
 	" AND (e.kind IN (?3, ?4) OR (e.kind = ?5 AND (e.flags & ?6) != 0))"
 	" AND (e.flags & ?7) = 0"
-	" ORDER BY e.ts_ms, e.id";
+	/* history a server replays often carries its time to the second only
+	 * (InspIRCd's chanhistory): such a line sorts at the end of its
+	 * second, after the lines stored live in that second, which it came
+	 * after (a replayed line the bot already had is not stored again) */
+	" ORDER BY CASE WHEN (e.flags & 4) != 0 AND e.ts_ms % 1000 = 0 THEN e.ts_ms + 999 ELSE e.ts_ms END,"
+	"  e.id";
 
 static int load_chat(struct loader *l)
 {

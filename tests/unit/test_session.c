@@ -544,6 +544,83 @@ static void test_cohost_and_limits(void **state)
 	destroy(w);
 }
 
+/* A running chat saved and restored into a fresh session (as after the
+ * bot was killed): same round, same clock, same agenda, co-hosts, pause;
+ * nothing posted again; then it carries on and ends as it would have. */
+static void test_snapshot_restore(void **state)
+{
+	struct world *w = make();
+	assert_null(session_snapshot(w->s)); /* idle: nothing to save */
+	assert_true(type(w, "alice", "alice", false, "!start Burnout night"));
+	run_until(w, T0 + 5 * MIN);
+	post(w, "bob", "bob", "A1 tired all the time");
+	post(w, "dana", NULL, "A1 cynicism");
+	assert_true(type(w, "alice", "alice", false, "!topic Who checks on you?"));
+	assert_true(type(w, "alice", "alice", false, "!extend 3"));
+	assert_true(type(w, "alice", "alice", false, "!cohost erin"));
+	w->now += MIN;
+	assert_true(type(w, "alice", "alice", false, "!pause"));
+	char *snap = session_snapshot(w->s);
+	assert_non_null(snap);
+
+	struct world *v = make();
+	v->now = w->now + 30000; /* the bot comes back 30 s later */
+	struct buf why = BUF_INIT;
+	assert_int_equal(session_restore(v->s, "{\"v\": 99}", &why), -1);
+	assert_non_null(strstr(why.p, "unreadable"));
+	buf_clear(&why);
+	assert_int_equal(session_restore(v->s, "not json", &why), -1);
+	assert_int_equal(session_phase(v->s), SESSION_IDLE); /* unchanged */
+	assert_int_equal(session_restore(v->s, snap, &why), 0);
+	session_restore_tally(v->s, "a:bob", 1);
+	session_restore_tally(v->s, "n:dana", 1);
+	assert_int_equal(v->n_said, 0); /* nothing posted again */
+	assert_int_equal(session_phase(v->s), SESSION_ROUND);
+	assert_int_equal(session_round_number(v->s), 2);
+	assert_string_equal(session_current_round(v->s)->topic, "Who checks on you?");
+	assert_true(session_paused(v->s));
+	assert_string_equal(session_title(v->s), "Burnout night");
+	assert_true(session_planned_end_ms(v->s) == session_planned_end_ms(w->s));
+	assert_true(session_opened_ms(v->s) == T0);
+	assert_true(session_next_deadline(v->s) == session_next_deadline(w->s));
+	assert_int_equal(session_upcoming(v->s), 2);
+	assert_true(session_is_moderator(v->s, "erin", false));
+	assert_int_equal((int)session_message_count(v->s), 2);
+	assert_int_equal((int)session_participant_count(v->s), 2);
+	struct buf a = BUF_INIT, b = BUF_INIT;
+	session_describe_agenda(w->s, &a);
+	session_describe_agenda(v->s, &b);
+	assert_string_equal(a.p, b.p);
+	/* the same snapshot again */
+	char *again = session_snapshot(v->s);
+	assert_string_equal(again, snap);
+	/* answers link as before */
+	for (int64_t t = T0 - MIN; t < T0 + 8 * MIN; t += 30000)
+		assert_int_equal(session_classify_at(v->s, "a line", false, t),
+				 session_classify_at(w->s, "a line", false, t));
+	assert_int_equal(session_classify_at(v->s, "said before it opened", false, T0 - 1), -1);
+	assert_int_equal(session_classify(v->s, "A1 late answer", false), 1);
+	assert_int_equal(session_classify(v->s, "my manager", false), 2);
+	/* resumed: T2's 10 min + 3 extended, less the minute before the pause */
+	assert_true(type(v, "alice", "alice", false, "!resume"));
+	assert_true(said(v, "We are back with T2: 12 min left."));
+	int64_t back = v->now;
+	run_until(v, back + 12 * MIN - 1);
+	assert_int_equal(session_round_number(v->s), 2);
+	run_until(v, back + 12 * MIN);
+	assert_int_equal(session_round_number(v->s), 3);
+	run_until(v, v->now + 60 * MIN);
+	assert_int_equal(session_phase(v->s), SESSION_IDLE);
+	assert_true(said(v, "2 messages from 2 participants"));
+	free(snap);
+	free(again);
+	buf_free(&a);
+	buf_free(&b);
+	buf_free(&why);
+	destroy(w);
+	destroy(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -560,6 +637,7 @@ int main(void)
 		cmocka_unit_test(test_replayed_lines_by_time),
 		cmocka_unit_test(test_cohost_and_limits),
 		cmocka_unit_test(test_duration_format),
+		cmocka_unit_test(test_snapshot_restore),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,9 +6,11 @@ as the events it covers. Stopped politely (SIGTERM) and killed (SIGKILL),
 while people keep talking and a host types !start, it comes back, reads
 what it missed from the saved token, stores every line once, and runs
 none of the old lines as a command; the commands typed after it is back
-are answered.
+are answered. Then, killed during a round of a chat, it resumes the
+chat in that round on its clock, and the transcript has every line once.
 """
 
+import json
 import os
 import signal
 import sys
@@ -38,8 +40,10 @@ def scenario():
             }},
             "chats": {"hcsm": {
                 "network": "mx", "room": "#hcsm:" + hs.server_name, "title": "HCSM",
-                "hosts": ["@alice:" + hs.server_name],
-                "agenda": [{"topic": "What keeps you going on a night shift?"}],
+                "hosts": ["@alice:" + hs.server_name], "intro_minutes": rt.minutes(2),
+                "warning_minutes": 0, "overrun_grace_minutes": 1,
+                "agenda": [{"topic": "What keeps you going on a night shift?", "minutes": rt.minutes(10)},
+                           {"topic": "Who checks on you?", "minutes": rt.minutes(10)}],
             }},
         }
         with open(os.path.join(d, "bot.pass"), "w") as f:
@@ -133,6 +137,46 @@ def run(hs, bot, room):
         time.sleep(0.1)
     check(any("Welcome to HCSM" in b for b in bot_posts(hs, room, bot_id)),
           "the bot did not open the chat after the restarts", bot)
+
+    # killed during T1 of that chat: it resumes the chat in T1, on its clock
+    wait_post(hs, room, bot_id, "T1: What keeps you going")
+    t1 = time.time()
+    hs.send("bob", room, "A1 coffee, before the crash")
+    bot.wait_rows("SELECT 1 FROM events WHERE text = 'A1 coffee, before the crash'")
+    bot.stop(sig=signal.SIGKILL)
+    away = ["A1 while the bot is away %d" % i for i in range(3)]
+    for t in away:
+        hs.send("bob", room, t)
+    hs.send("alice", room, "!next")  # history when the bot reads it: never run
+    bot.start()
+    bot.wait_log(r'chat hcsm: resumed "HCSM" \(store chat 1\) in T1')
+    hs.send("bob", room, "A1 after the bot is back")
+    wait_post(hs, room, bot_id, "T2: Who checks on you?", timeout=20)
+    t2 = time.time()
+    check(abs((t2 - t1) - 10) < 3, "T2 came %.1f s after T1, planned 10 s" % (t2 - t1), bot)
+    hs.send("bob", room, "A2 my team does")
+    wrap = wait_post(hs, room, bot_id, "That's a wrap", timeout=25)
+    posts = bot_posts(hs, room, bot_id)
+    for prefix in ("Welcome to HCSM", "T1:", "T2:", "That's a wrap"):
+        n = sum(1 for p in posts if p.startswith(prefix))
+        check(n == 1, "the bot posted %r %d times" % (prefix, n), bot)
+    path = wrap.split("Transcript: ", 1)[1].strip()
+    js = json.load(open(os.path.join(os.path.dirname(path), "transcript.json"), encoding="utf-8"))
+    t1_lines = [m["text"] for r in js["rounds"] if r["number"] == 1 for m in r["messages"] if not m["bot"]]
+    want = ["A1 coffee, before the crash"] + away + ["A1 after the bot is back"]
+    check(t1_lines == want, "T1 in the transcript: %r, expected %r" % (t1_lines, want), bot)
+    chats = bot.query("SELECT end_reason FROM chats")
+    check([r["end_reason"] for r in chats] == ["the last topic ended"], "the chat did not end on schedule", bot)
+
+
+def wait_post(hs, room, bot_id, start, timeout=15):
+    end = time.time() + timeout
+    while time.time() < end:
+        for b in bot_posts(hs, room, bot_id):
+            if b.startswith(start):
+                return b
+        time.sleep(0.1)
+    raise rt.TestFailure("the bot never posted %r; it posted %r" % (start, bot_posts(hs, room, bot_id)))
 
 
 if __name__ == "__main__":

@@ -43,6 +43,7 @@ struct irc_gap {
 	int64_t latest;     /* latest replayed line (where the next page starts) */
 	int64_t deadline;   /* decide by then even without the marker's PONG */
 	bool overlap;       /* the replay reached back to lines seen before */
+	bool passed_seen;   /* a replayed line seen before came: the rest are newer */
 	int pages;          /* CHATHISTORY requests sent since back */
 	unsigned replayed;  /* replayed lines since the last request */
 	char token[40];     /* PING marker: everything replayed came before its PONG */
@@ -159,8 +160,11 @@ void irc_gap_open(struct irc *irc, size_t c, int64_t now);
 void irc_gap_back(struct irc *irc, size_t c, int64_t time, int64_t now);
 /* A message line for channel c (-1: not a configured channel) as it will
  * be emitted. Returns false if it is a replayed line seen before with no
- * message id (time, sender and text equal): drop it. */
-bool irc_gap_line(struct irc *irc, int c, const struct event *ev);
+ * message id (time, sender and text equal): drop it. A new replayed line
+ * after one seen before may have its time moved up to the gap's start (a
+ * server that keeps whole seconds would otherwise place it before lines
+ * read live just before it). */
+bool irc_gap_line(struct irc *irc, int c, struct event *ev);
 /* Any other event in channel c (joins, parts...): keeps its last time. */
 void irc_gap_event(struct irc *irc, int c, const struct event *ev);
 /* A PONG: true if it was a gap marker (then handled). */

@@ -149,7 +149,10 @@ static void decide(struct irc *irc, size_t c)
 		log_info("irc[%s]: %s: the replayed history covers the time away (since %s)",
 			 irc->network, ch->name, a);
 	} else {
-		int64_t end = g->first_new && g->first_new < g->back ? g->first_new : g->back;
+		int64_t first = g->first_new;
+		if (first && first % 1000 == 0)
+			first += 999; /* a time in whole seconds: the line came within it */
+		int64_t end = first && first < g->back ? first : g->back;
 		if (end < g->start)
 			end = g->start;
 		clock_format_iso(g->start, a);
@@ -211,7 +214,7 @@ static void keep_time(struct irc_channel *ch, const struct event *ev, bool messa
 		ch->last_msg_ts = ev->ts_ms;
 }
 
-bool irc_gap_line(struct irc *irc, int c, const struct event *ev)
+bool irc_gap_line(struct irc *irc, int c, struct event *ev)
 {
 	char folded[256];
 	snprintf(folded, sizeof folded, "%s", ev->room ? ev->room : "");
@@ -222,14 +225,22 @@ bool irc_gap_line(struct irc *irc, int c, const struct event *ev)
 			      (!(ev->flags & EVENT_F_LOCAL_TIME) && seen_has(irc, kc)));
 	if (replay && c >= 0) {
 		struct irc_gap *g = &irc->chans[c].gap;
+		bool timed = !(ev->flags & EVENT_F_LOCAL_TIME);
+		if (g->back && timed && !dup && g->passed_seen && ev->ts_ms < g->start) {
+			/* said after the last line read (history is in order), but
+			 * stamped before it: InspIRCd 3's chanhistory keeps whole
+			 * seconds. Placed at the start of the gap instead. */
+			ev->ts_ms = g->start;
+		}
 		if (g->back) {
 			g->replayed++;
-			if (!(ev->flags & EVENT_F_LOCAL_TIME) && ev->ts_ms > g->latest)
+			if (timed && ev->ts_ms > g->latest)
 				g->latest = ev->ts_ms;
-			if (dup || (!(ev->flags & EVENT_F_LOCAL_TIME) && ev->ts_ms < g->start))
+			if (dup)
+				g->passed_seen = true;
+			if (dup || (timed && ev->ts_ms < g->start))
 				g->overlap = true;
-			else if (!(ev->flags & EVENT_F_LOCAL_TIME) &&
-				 (!g->first_new || ev->ts_ms < g->first_new))
+			else if (timed && (!g->first_new || ev->ts_ms < g->first_new))
 				g->first_new = ev->ts_ms;
 		}
 	}

@@ -119,8 +119,8 @@ static void test_replay_not_reaching_back_marks_the_gap(void **state)
 	snprintf(token, sizeof token, "%s", marker(f));
 	int base = f->n_ev;
 	feed(f, ":irc.testnet BATCH +h1 chathistory #hcsm");
-	feed(f, "@batch=h1;time=2026-11-21T20:06:00.000Z;msgid=m7 :alice!a@h PRIVMSG #hcsm :A2 late");
-	feed(f, "@batch=h1;time=2026-11-21T20:07:00.000Z;msgid=m8 :bob!b@h PRIVMSG #hcsm :A2 later");
+	feed(f, "@batch=h1;time=2026-11-21T20:06:00.250Z;msgid=m7 :alice!a@h PRIVMSG #hcsm :A2 late");
+	feed(f, "@batch=h1;time=2026-11-21T20:07:00.250Z;msgid=m8 :bob!b@h PRIVMSG #hcsm :A2 later");
 	feed(f, ":irc.testnet BATCH -h1");
 	/* a live line before the marker's answer decides nothing yet */
 	feed(f, "@time=2026-11-21T20:09:01.000Z;msgid=m9 :bob!b@h PRIVMSG #hcsm :hi again");
@@ -129,15 +129,53 @@ static void test_replay_not_reaching_back_marks_the_gap(void **state)
 	const struct captured *g = find_kind(f, base, EVENT_GAP);
 	assert_non_null(g);
 	assert_int_equal(g->ev.ts_ms, T("20:02:00.000")); /* the last line read */
-	assert_string_equal(g->target, "1795291560000");  /* the first replayed line */
-	assert_int_equal(strtoll(g->target, NULL, 10), T("20:06:00.000"));
-	assert_string_equal(g->text, "gap from 2026-11-21T20:02:00.000Z to 2026-11-21T20:06:00.000Z");
+	assert_string_equal(g->target, "1795291560250");  /* the first replayed line */
+	assert_int_equal(strtoll(g->target, NULL, 10), T("20:06:00.250"));
+	assert_string_equal(g->text, "gap from 2026-11-21T20:02:00.000Z to 2026-11-21T20:06:00.250Z");
 	assert_string_equal(g->room, "#HCSM");
 	assert_true(g->ev.flags & EVENT_F_SELF);
 	assert_int_equal(irc_stats(f->irc)->gaps, 1);
 	/* decided once: a second PONG for the same token marks nothing more */
 	pong(f, token);
 	assert_int_equal(count_kind(f, base, EVENT_GAP), 1);
+	destroy(f);
+}
+
+/* InspIRCd 3's chanhistory stamps replayed lines in whole seconds: a gap
+ * ends at the end of the first replayed line's second, and a new line
+ * replayed after the last one read is not placed before it. */
+static void test_history_in_whole_seconds(void **state)
+{
+	struct fixture *f = make("rounds", 60000);
+	register_full(f, 1);
+	feed(f, "@time=2026-11-21T20:01:00.400Z;msgid=m1 :alice!a@h PRIVMSG #hcsm :A1 one");
+	feed(f, "@time=2026-11-21T20:01:00.700Z;msgid=m2 :bob!b@h PRIVMSG #hcsm :A1 two");
+	reconnect(f);
+	feed(f, "@time=2026-11-21T20:05:00.000Z :rounds!rounds@127.0.0.1 JOIN #hcsm rounds :Rounds bot");
+	char token[64];
+	snprintf(token, sizeof token, "%s", marker(f));
+	int base = f->n_ev;
+	feed(f, ":irc.testnet BATCH +h1 chathistory #hcsm");
+	feed(f, "@batch=h1;time=2026-11-21T20:01:00.000Z;msgid=m2 :bob!b@h PRIVMSG #hcsm :A1 two");
+	feed(f, "@batch=h1;time=2026-11-21T20:01:00.000Z;msgid=m3 :carol!c@h PRIVMSG #hcsm :A1 three");
+	feed(f, ":irc.testnet BATCH -h1");
+	pong(f, token);
+	assert_int_equal(count_kind(f, base, EVENT_GAP), 0);
+	assert_int_equal(f->ev[base + 1].ev.ts_ms, T("20:01:00.700")); /* not before "A1 two" */
+	assert_int_equal(f->ev[base].ev.ts_ms, T("20:01:00.000"));     /* the duplicate, as sent */
+
+	reconnect(f);
+	feed(f, "@time=2026-11-21T20:09:00.000Z :rounds!rounds@127.0.0.1 JOIN #hcsm rounds :Rounds bot");
+	snprintf(token, sizeof token, "%s", marker(f));
+	base = f->n_ev;
+	feed(f, ":irc.testnet BATCH +h2 chathistory #hcsm");
+	feed(f, "@batch=h2;time=2026-11-21T20:07:00.000Z;msgid=m9 :bob!b@h PRIVMSG #hcsm :A1 nine");
+	feed(f, ":irc.testnet BATCH -h2");
+	pong(f, token);
+	const struct captured *g = find_kind(f, base, EVENT_GAP);
+	assert_non_null(g);
+	assert_int_equal(g->ev.ts_ms, T("20:05:00.000")); /* the last event: the JOIN */
+	assert_int_equal(strtoll(g->target, NULL, 10), T("20:07:00.999"));
 	destroy(f);
 }
 
@@ -332,6 +370,7 @@ int main(void)
 		cmocka_unit_test(test_first_join_sends_no_marker),
 		cmocka_unit_test(test_replay_reaching_back_marks_nothing),
 		cmocka_unit_test(test_replay_not_reaching_back_marks_the_gap),
+		cmocka_unit_test(test_history_in_whole_seconds),
 		cmocka_unit_test(test_no_replay_gap_ends_at_the_join),
 		cmocka_unit_test(test_replay_without_msgid_deduped_by_time_sender_text),
 		cmocka_unit_test(test_chathistory_requested_and_paged),

@@ -711,15 +711,23 @@ bool irc_verbs_sorted(void)
 }
 
 /* Replaces the user@host of anything that looks like nick!user@host with
- * "*@*": a log is no place for a participant's address. */
+ * "*@*": a log is no place for a participant's address. Never makes the
+ * string longer (it fills a fixed buffer): "!@" and "!a@" are starred in
+ * place. */
 static void mask_hosts(char *s)
 {
 	for (char *bang; (bang = strchr(s, '!'));) {
 		char *end = bang + 1 + strcspn(bang + 1, " ");
 		if (memchr(bang, '@', (size_t)(end - bang))) {
-			memmove(bang + 4, end, strlen(end) + 1);
-			memcpy(bang, "!*@*", 4);
-			end = bang + 4;
+			if (end - bang >= 4) {
+				memmove(bang + 4, end, strlen(end) + 1);
+				memcpy(bang, "!*@*", 4);
+				end = bang + 4;
+			} else {
+				for (char *p = bang + 1; p < end; p++)
+					if (*p != '@')
+						*p = '*';
+			}
 		}
 		s = end;
 	}

@@ -115,6 +115,11 @@ static void export_timer(lws_sorted_usec_list_t *sul)
 	struct bot *b = lws_container_of(sul, struct bot, sul_export);
 	if (!b->n_exports)
 		return;
+	if (store_failing(b->store)) {
+		/* published once what it shows is stored */
+		lws_sul_schedule(b->ctx, 0, &b->sul_export, export_timer, 5 * LWS_US_PER_SEC);
+		return;
+	}
 	int64_t id = b->exports[0];
 	memmove(b->exports, b->exports + 1, --b->n_exports * sizeof *b->exports);
 	publish(b, id);
@@ -139,6 +144,12 @@ static const char *chat_ended(void *ud, int64_t now, const char *reason)
 	c->chat_id = 0;
 	c->dirty = false;
 	buf_clear(&c->location);
+	if (store_failing(st)) {
+		log_error("chat %s: ended (%s) while the store cannot write; it will be published once "
+			  "its lines are stored", c->cfg->name, reason);
+		bot_export_soon(b, id);
+		return NULL;
+	}
 	struct buf err = BUF_INIT;
 	if (site_location(store_db(st), id, &b->site, &c->location, &err) != 0) {
 		log_error("chat %s: %s", c->cfg->name, err.p);
@@ -166,6 +177,7 @@ static void cohost_added(void *ud, const char *account, const char *by)
 }
 
 static void chat_timer(lws_sorted_usec_list_t *sul);
+static void retry_soon(struct bot *b);
 
 /* Arms the chat's timer for the session's next deadline. */
 static void chat_schedule(struct bot_chat *c)
@@ -263,7 +275,31 @@ static void chat_timer(lws_sorted_usec_list_t *sul)
 	session_tick(c->session, clock_wall_ms());
 	bot_chat_save(c);
 	store_commit(c->bot->store);
+	retry_soon(c->bot);
 	chat_schedule(c);
+}
+
+/* ---- a failing store ----------------------------------------------------- */
+
+static void retry_timer(lws_sorted_usec_list_t *sul)
+{
+	struct bot *b = lws_container_of(sul, struct bot, sul_retry);
+	b->retry_scheduled = false;
+	store_commit(b->store); /* tries the kept writes again */
+	if (store_failing(b->store)) {
+		b->retry_scheduled = true;
+		lws_sul_schedule(b->ctx, 0, &b->sul_retry, retry_timer, 5 * LWS_US_PER_SEC + 1000);
+	}
+}
+
+/* While the store cannot write, its kept writes are tried every 5 s even
+ * when nothing else happens. */
+static void retry_soon(struct bot *b)
+{
+	if (b->retry_scheduled || !store_failing(b->store))
+		return;
+	b->retry_scheduled = true;
+	lws_sul_schedule(b->ctx, 0, &b->sul_retry, retry_timer, 5 * LWS_US_PER_SEC + 1000);
 }
 
 /* ---- indexing ------------------------------------------------------------ */
@@ -506,6 +542,7 @@ static void on_flush(void *ud, struct transport *t)
 			chat_schedule(&b->chats[i]);
 	}
 	index_soon(b);
+	retry_soon(b);
 }
 
 /* Transport state lives in the store's meta table as "NETWORK/KEY". */
@@ -608,6 +645,7 @@ static void teardown(struct bot *b)
 	if (b->ctx) {
 		lws_sul_cancel(&b->sul_index);
 		lws_sul_cancel(&b->sul_export);
+		lws_sul_cancel(&b->sul_retry);
 	}
 	/* transcripts still to write (after an opt-out just before): now,
 	 * while the plugins that add their summaries are loaded */

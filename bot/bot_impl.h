@@ -90,6 +90,8 @@ struct bot {
 	struct mute *mutes;
 	size_t n_mutes, cap_mutes;
 	lws_sorted_usec_list_t sul_mutes;
+	lws_sorted_usec_list_t sul_retry; /* while the store is failing: try its writes again */
+	bool retry_scheduled;
 };
 
 /* An arena offset back to its string (NULL for (size_t)-1). */

@@ -129,6 +129,9 @@ static int cmd_run(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* a file-size limit is then an error the store survives (its writes
+	 * are kept and retried, as on a full disk), not a kill */
+	signal(SIGXFSZ, SIG_IGN);
 	/* SIGHUP: read the config again and reload the plugins */
 	sa.sa_handler = on_hup;
 	sigaction(SIGHUP, &sa, NULL);

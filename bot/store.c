@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "log.h"
 #include "mem.h"
 #include "strmap.h"
@@ -148,6 +149,9 @@ static const char *const migrations[] = {
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
+/* How often writes that failed (a full disk) are tried again. */
+#define STORE_RETRY_MS 5000
+
 enum stmt {
 	S_BEGIN, S_COMMIT, S_ROLLBACK,
 	S_ROOM_GET, S_ROOM_ADD, S_PERSON_GET, S_PERSON_ADD,
@@ -156,6 +160,7 @@ enum stmt {
 	S_OPTOUT, S_TRANSCRIPT, S_PARTICIPANTS, S_CHATS_OF, S_VERDICT_ADD, S_CHAT_CHANGED,
 	S_CHAT_OPTIONS, S_CHATS_CHANGED_BY,
 	S_FTS_MARK, S_FTS_MAX, S_FTS_FILL, S_FTS_SET,
+	S_SLUG_TAKEN, S_MAX_IDS,
 	S_COUNT
 };
 
@@ -210,6 +215,23 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_FTS_FILL] = "INSERT INTO events_fts (rowid, text) SELECT id, text FROM events"
 		       " WHERE id > ?1 AND id <= ?2 AND kind IN (1, 2, 3) AND text IS NOT NULL",
 	[S_FTS_SET] = "UPDATE meta SET value = ?1 WHERE key = 'fts_indexed_to'",
+	[S_SLUG_TAKEN] = "SELECT 1 FROM chats WHERE slug = ?1",
+	[S_MAX_IDS] = "SELECT (SELECT coalesce(max(id), 0) FROM events), (SELECT coalesce(max(id), 0) FROM chats),"
+		      " (SELECT coalesce(max(id), 0) FROM rooms), (SELECT coalesce(max(id), 0) FROM people)",
+};
+
+/* The ids the store hands out (rows other rows refer to). */
+enum { T_EVENTS, T_CHATS, T_ROOMS, T_PEOPLE, T_COUNT };
+
+/* One write of the journal: an event (the hot path: its values, copied)
+ * or any other statement (its SQL with the values in it). */
+struct jentry {
+	bool event;
+	size_t sql; /* offset into jarena */
+	int64_t rid, pid, ts, chat_id, key;
+	int kind, flags, round;
+	bool keyed;
+	size_t nick, text, target, msgid, reply_to; /* offsets; (size_t)-1 for NULL */
 };
 
 struct store {
@@ -224,6 +246,19 @@ struct store {
 	int64_t fts_mark;     /* highest event id in the full-text index */
 	int64_t last_id;      /* highest event id written by us */
 	struct store_stats stats;
+	/* Every write since the last commit, so that a transaction SQLite
+	 * rolled back (a full disk, an I/O error) can be made again. While
+	 * `failing`, writes are only journaled (with the ids they will get:
+	 * replayed in order on the same rows, they get the same ones) and
+	 * the whole journal is tried again now and then (store_commit). */
+	struct jentry *journal;
+	size_t n_journal, cap_journal;
+	struct buf jarena;
+	bool failing;
+	bool executed;          /* the last write ran (it was not only journaled) */
+	int64_t hi[T_COUNT];    /* highest id handed out, per table */
+	struct strmap jkeys;    /* message keys journaled while failing (dedupe) */
+	int64_t failing_since, next_retry; /* monotonic ms */
 };
 
 void store_global_init(void)
@@ -251,6 +286,72 @@ static void db_error(struct store *st, const char *what)
 {
 	st->stats.errors++;
 	log_error("store %s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
+}
+
+/* Errors that say nothing about the write itself: it can succeed later. */
+static bool transient(int code)
+{
+	switch (code & 0xff) {
+	case SQLITE_FULL: case SQLITE_IOERR: case SQLITE_BUSY: case SQLITE_LOCKED: case SQLITE_NOMEM:
+	case SQLITE_CANTOPEN: case SQLITE_PROTOCOL: case SQLITE_READONLY:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static size_t jput(struct store *st, const char *s)
+{
+	if (!s)
+		return (size_t)-1;
+	size_t off = st->jarena.len;
+	buf_add(&st->jarena, s, strlen(s) + 1);
+	return off;
+}
+
+static struct jentry *jadd(struct store *st)
+{
+	st->journal = mem_grow(st->journal, &st->cap_journal, st->n_journal + 1, sizeof *st->journal);
+	struct jentry *e = &st->journal[st->n_journal++];
+	memset(e, 0, sizeof *e);
+	return e;
+}
+
+static void journal_clear(struct store *st)
+{
+	st->n_journal = 0;
+	buf_clear(&st->jarena);
+	strmap_clear(&st->jkeys);
+}
+
+static void log_failing(struct store *st)
+{
+	log_error("store %s: WRITES ARE FAILING (%s): %zu writes are kept in memory and will be "
+		  "tried again every %d s; the chats carry on", st->path, sqlite3_errmsg(st->db),
+		  st->n_journal, STORE_RETRY_MS / 1000);
+}
+
+/* A write could not be made for a reason that may pass: whatever SQLite
+ * rolled back is in the journal, and from now on writes only go there. */
+static void enter_failing(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	st->in_tx = false;
+	if (!st->failing) {
+		/* the kept events' message ids: a replay of one is not kept twice */
+		for (size_t i = 0; i < st->n_journal; i++) {
+			if (!st->journal[i].event || !st->journal[i].keyed)
+				continue;
+			char k[32];
+			snprintf(k, sizeof k, "%lld", (long long)st->journal[i].key);
+			strmap_put(&st->jkeys, k, NULL);
+		}
+		st->failing = true;
+		st->failing_since = clock_mono_ms();
+		log_failing(st);
+	}
+	st->next_retry = clock_mono_ms() + STORE_RETRY_MS;
 }
 
 static int exec(struct store *st, const char *sql, struct buf *err)
@@ -360,6 +461,11 @@ static int open_store(const char *path, bool readonly, struct store **out, struc
 	if (sqlite3_step(q) == SQLITE_ROW)
 		st->last_id = sqlite3_column_int64(q, 0);
 	sqlite3_reset(q);
+	q = st->s[S_MAX_IDS];
+	if (sqlite3_step(q) == SQLITE_ROW)
+		for (int t = 0; t < T_COUNT; t++)
+			st->hi[t] = sqlite3_column_int64(q, t);
+	sqlite3_reset(q);
 	*out = st;
 	return 0;
 fail:
@@ -406,32 +512,167 @@ static int step_done(struct store *st, sqlite3_stmt *q, const char *what)
 	return 0;
 }
 
+/* Runs one write (a bound statement) and journals it; while the store is
+ * failing, only journals it. A write that fails for a reason that may
+ * pass (a full disk) is kept too, and the store starts failing: 0 either
+ * way, since the write will be made. -1 only for a write that can never
+ * be made (a constraint, a bug): logged, and not kept. */
+static int wstep(struct store *st, sqlite3_stmt *q, const char *what)
+{
+	st->executed = false;
+	char *sql = sqlite3_expanded_sql(q);
+	if (!sql) {
+		sqlite3_reset(q);
+		sqlite3_clear_bindings(q);
+		log_error("store %s: %s: out of memory", st->path, what);
+		return -1;
+	}
+	size_t mark = st->n_journal;
+	jadd(st)->sql = jput(st, sql);
+	sqlite3_free(sql);
+	if (st->failing) {
+		sqlite3_reset(q);
+		sqlite3_clear_bindings(q);
+		return 0;
+	}
+	int rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW) {
+		st->executed = true;
+		return 0;
+	}
+	db_error(st, what);
+	if (transient(sqlite3_extended_errcode(st->db))) {
+		enter_failing(st);
+		return 0;
+	}
+	st->n_journal = mark; /* never to be made: not replayed */
+	after_error(st);
+	return -1;
+}
+
+/* The id a row just written got, or (only journaled) will get. */
+static int64_t new_id(struct store *st, int table)
+{
+	int64_t id = st->executed ? sqlite3_last_insert_rowid(st->db) : st->hi[table] + 1;
+	if (id > st->hi[table])
+		st->hi[table] = id;
+	return id;
+}
+
 /* Opens the grouped write transaction if none is open. */
 static int begin(struct store *st)
 {
+	if (st->failing)
+		return 0; /* writes are journaled until the store works again */
 	if (st->in_tx)
 		return 0;
-	if (step_done(st, st->s[S_BEGIN], "begin"))
-		return -1;
+	if (step_done(st, st->s[S_BEGIN], "begin")) {
+		if (!transient(sqlite3_extended_errcode(st->db)))
+			return -1;
+		enter_failing(st);
+		return 0;
+	}
 	st->in_tx = true;
 	return 0;
 }
 
+static int insert_event(struct store *st, const struct event *ev, int64_t rid, int64_t pid,
+			int64_t chat_id, int round, bool keyed);
+
+/* Makes every journaled write again, in order, in one transaction. */
+static int replay(struct store *st)
+{
+	if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	const char *a = st->jarena.p;
+	for (size_t i = 0; i < st->n_journal; i++) {
+		const struct jentry *e = &st->journal[i];
+		int rc;
+		if (e->event) {
+#define J(off) ((off) == (size_t)-1 ? NULL : a + (off))
+			struct event ev = {.kind = (enum event_kind)e->kind, .flags = (unsigned)e->flags,
+					   .ts_ms = e->ts, .nick = J(e->nick), .text = J(e->text),
+					   .target = J(e->target), .msgid = J(e->msgid), .reply_to = J(e->reply_to)};
+#undef J
+			rc = insert_event(st, &ev, e->rid, e->pid, e->chat_id, e->round, e->keyed) < 0
+				     ? sqlite3_extended_errcode(st->db) : SQLITE_OK;
+		} else {
+			rc = sqlite3_exec(st->db, a + e->sql, NULL, NULL, NULL);
+		}
+		if (rc == SQLITE_OK)
+			continue;
+		if (transient(rc)) {
+			if (!sqlite3_get_autocommit(st->db))
+				sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+		/* it can never be made: said once, and left out */
+		st->stats.errors++;
+		log_error("store %s: a write kept since the failure cannot be made, left out: %s", st->path,
+			  sqlite3_errmsg(st->db));
+	}
+	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		if (!sqlite3_get_autocommit(st->db))
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+/* Tries the journal again (when it is time, or `now`). */
+static void retry(struct store *st, bool now)
+{
+	int64_t t = clock_mono_ms();
+	if (!now && t < st->next_retry)
+		return;
+	if (replay(st) != 0) {
+		st->next_retry = t + STORE_RETRY_MS;
+		if ((t - st->failing_since) / 60000 != (st->next_retry - st->failing_since) / 60000)
+			log_failing(st); /* once a minute while it lasts */
+		return;
+	}
+	st->stats.commits++;
+	log_warn("store %s: writes work again: %zu writes kept since the failure %lld s ago are stored",
+		 st->path, st->n_journal, (long long)((t - st->failing_since) / 1000));
+	st->failing = false;
+	journal_clear(st);
+}
+
 int store_commit(struct store *st)
 {
+	if (st->failing) {
+		retry(st, false);
+		return 0;
+	}
 	if (!st->in_tx)
 		return 0;
 	st->stats.commits++;
-	if (step_done(st, st->s[S_COMMIT], "commit")) {
+	int rc = sqlite3_step(st->s[S_COMMIT]);
+	sqlite3_reset(st->s[S_COMMIT]);
+	if (rc != SQLITE_DONE) {
+		db_error(st, "commit");
+		if (transient(sqlite3_extended_errcode(st->db))) {
+			enter_failing(st); /* everything of this transaction is in the journal */
+			return 0;
+		}
 		if (!sqlite3_get_autocommit(st->db))
 			step_done(st, st->s[S_ROLLBACK], "rollback");
 		st->in_tx = false;
 		strmap_clear(&st->rooms); /* their new rows were rolled back too */
 		strmap_clear(&st->people);
+		journal_clear(st);
 		return -1;
 	}
 	st->in_tx = false;
+	journal_clear(st);
 	return 0;
+}
+
+bool store_failing(const struct store *st)
+{
+	return st->failing;
 }
 
 void store_close(struct store *st)
@@ -440,6 +681,11 @@ void store_close(struct store *st)
 		return;
 	if (!st->readonly) {
 		store_commit(st);
+		if (st->failing)
+			retry(st, true);
+		if (st->failing)
+			log_error("store %s: %zu writes could not be made before exit (the disk is still "
+				  "full or failing): they are lost", st->path, st->n_journal);
 		while (store_index_pending(st, 100000) > 0)
 			;
 	}
@@ -448,6 +694,9 @@ void store_close(struct store *st)
 	sqlite3_close(st->db);
 	strmap_clear(&st->rooms);
 	strmap_clear(&st->people);
+	strmap_clear(&st->jkeys);
+	free(st->journal);
+	buf_free(&st->jarena);
 	buf_free(&st->key);
 	free(st->path);
 	free(st);
@@ -501,9 +750,9 @@ static int64_t get_or_add(struct store *st, struct strmap *cache, enum stmt get,
 			sqlite3_bind_int(q, 3, flag);
 		else if (extra)
 			sqlite3_bind_text(q, 3, extra, -1, SQLITE_STATIC);
-		if (step_done(st, q, "add room/person"))
+		if (wstep(st, q, "add room/person"))
 			return -1;
-		id = sqlite3_last_insert_rowid(st->db);
+		id = new_id(st, add == S_ROOM_ADD ? T_ROOMS : T_PEOPLE);
 	}
 	strmap_put(cache, cache_key(st, network, name), (void *)(intptr_t)id);
 	return id;
@@ -591,6 +840,55 @@ static int insert_event(struct store *st, const struct event *ev, int64_t rid, i
 	return sqlite3_changes(st->db) ? 1 : 0;
 }
 
+/* Keeps an event's values for a replay (the hot path: no SQL text). */
+static void journal_event(struct store *st, const struct event *ev, int64_t rid, int64_t pid,
+			  int64_t chat_id, int round, bool keyed)
+{
+	struct jentry *e = jadd(st);
+	e->event = true;
+	e->rid = rid;
+	e->pid = pid;
+	e->ts = ev->ts_ms;
+	e->kind = ev->kind;
+	e->flags = (int)ev->flags;
+	e->chat_id = chat_id;
+	e->round = round;
+	e->keyed = keyed && ev->msgid;
+	e->key = e->keyed ? msgkey(rid, ev->msgid) : 0;
+	e->nick = jput(st, ev->nick);
+	e->text = jput(st, ev->text);
+	e->target = jput(st, ev->target);
+	e->msgid = jput(st, ev->msgid);
+	e->reply_to = jput(st, ev->reply_to);
+}
+
+/* While failing: an event is journaled with the id it will get, unless
+ * the store or the journal has its message id already. */
+static int add_event_failing(struct store *st, const struct event *ev, int64_t rid, int64_t pid,
+			     int64_t chat_id, int round, int64_t *id_out)
+{
+	bool keyed = ev->msgid != NULL;
+	if (ev->msgid) {
+		int64_t key = msgkey(rid, ev->msgid);
+		int owner = key_owner(st, key, rid, ev->msgid);
+		char k[32];
+		snprintf(k, sizeof k, "%lld", (long long)key);
+		if (owner == 1 || strmap_has(&st->jkeys, k)) {
+			st->stats.duplicates++;
+			return 0;
+		}
+		keyed = owner != 0; /* taken by another id: stored without a key */
+		if (keyed)
+			strmap_put(&st->jkeys, k, NULL);
+	}
+	journal_event(st, ev, rid, pid, chat_id, round, keyed);
+	st->last_id = ++st->hi[T_EVENTS];
+	if (id_out)
+		*id_out = st->last_id;
+	st->stats.events_stored++;
+	return 1;
+}
+
 int store_add_event(struct store *st, const struct event *ev, const char *person_key,
 		    int64_t chat_id, int round, int64_t *id_out)
 {
@@ -609,20 +907,32 @@ int store_add_event(struct store *st, const struct event *ev, const char *person
 	}
 	if (begin(st))
 		return -1;
+	if (st->failing)
+		return add_event_failing(st, ev, rid, pid, chat_id, round, id_out);
+	bool keyed = true;
 	int rc = insert_event(st, ev, rid, pid, chat_id, round, true);
 	/* a 64-bit collision between two different ids (not expected in the
 	 * life of a store, but a line must never be lost to it): the second
 	 * message is stored without a key, so a later replay of that one id
 	 * could be stored twice */
-	if (rc == 0 && key_owner(st, msgkey(rid, ev->msgid), rid, ev->msgid) == 0)
+	if (rc == 0 && key_owner(st, msgkey(rid, ev->msgid), rid, ev->msgid) == 0) {
+		keyed = false;
 		rc = insert_event(st, ev, rid, pid, chat_id, round, false);
-	if (rc < 0)
-		return -1;
+	}
+	if (rc < 0) {
+		if (!transient(sqlite3_extended_errcode(st->db)))
+			return -1;
+		enter_failing(st);
+		return add_event_failing(st, ev, rid, pid, chat_id, round, id_out);
+	}
 	if (rc == 0) {
 		st->stats.duplicates++;
 		return 0;
 	}
 	st->last_id = sqlite3_last_insert_rowid(st->db);
+	if (st->last_id > st->hi[T_EVENTS])
+		st->hi[T_EVENTS] = st->last_id;
+	journal_event(st, ev, rid, pid, chat_id, round, keyed);
 	if (id_out)
 		*id_out = st->last_id;
 	st->stats.events_stored++;
@@ -682,33 +992,30 @@ int64_t store_chat_open(struct store *st, const char *network, const char *room,
 	struct buf slug = BUF_INIT;
 	slug_base(room, started_ms, &slug);
 	size_t base = slug.len;
-	sqlite3_stmt *q = st->s[S_CHAT_OPEN];
+	/* the first free slug: room-date, then room-date-2, ... */
+	sqlite3_stmt *taken = st->s[S_SLUG_TAKEN];
 	for (int n = 1; n < 1000; n++) {
 		if (n > 1) {
 			slug.len = base;
 			buf_printf(&slug, "-%d", n);
 		}
-		sqlite3_bind_int64(q, 1, rid);
-		sqlite3_bind_text(q, 2, name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 3, title, -1, SQLITE_STATIC);
-		bind_text_or_null(q, 4, by);
-		sqlite3_bind_int64(q, 5, started_ms);
-		sqlite3_bind_int64(q, 6, planned_end_ms);
-		sqlite3_bind_text(q, 7, slug.p, (int)slug.len, SQLITE_STATIC);
-		int rc = sqlite3_step(q);
-		sqlite3_reset(q);
-		sqlite3_clear_bindings(q);
-		if (rc == SQLITE_DONE) {
-			buf_free(&slug);
-			return sqlite3_last_insert_rowid(st->db);
-		}
-		if (sqlite3_extended_errcode(st->db) != SQLITE_CONSTRAINT_UNIQUE)
-			break; /* anything but a taken slug */
+		sqlite3_bind_text(taken, 1, slug.p, (int)slug.len, SQLITE_STATIC);
+		int rc = sqlite3_step(taken);
+		sqlite3_reset(taken);
+		if (rc != SQLITE_ROW)
+			break;
 	}
-	db_error(st, "open a chat");
-	after_error(st);
+	sqlite3_stmt *q = st->s[S_CHAT_OPEN];
+	sqlite3_bind_int64(q, 1, rid);
+	sqlite3_bind_text(q, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, title, -1, SQLITE_STATIC);
+	bind_text_or_null(q, 4, by);
+	sqlite3_bind_int64(q, 5, started_ms);
+	sqlite3_bind_int64(q, 6, planned_end_ms);
+	sqlite3_bind_text(q, 7, slug.p, (int)slug.len, SQLITE_STATIC);
+	int rc = wstep(st, q, "open a chat");
 	buf_free(&slug);
-	return -1;
+	return rc ? -1 : new_id(st, T_CHATS);
 }
 
 int store_chat_close(struct store *st, int64_t chat_id, int64_t ended_ms, const char *reason,
@@ -722,11 +1029,11 @@ int store_chat_close(struct store *st, int64_t chat_id, int64_t ended_ms, const 
 	bind_text_or_null(q, 3, reason);
 	sqlite3_bind_int64(q, 4, (int64_t)messages);
 	sqlite3_bind_int64(q, 5, (int64_t)participants);
-	if (step_done(st, q, "close a chat"))
+	if (wstep(st, q, "close a chat"))
 		return -1;
 	q = st->s[S_PARTICIPANTS];
 	sqlite3_bind_int64(q, 1, chat_id);
-	return step_done(st, q, "record the participants");
+	return wstep(st, q, "record the participants");
 }
 
 int store_chat_options(struct store *st, int64_t chat_id, const char *zone, bool pseudonyms)
@@ -737,7 +1044,7 @@ int store_chat_options(struct store *st, int64_t chat_id, const char *zone, bool
 	sqlite3_bind_int64(q, 1, chat_id);
 	sqlite3_bind_text(q, 2, zone ? zone : "UTC", -1, SQLITE_STATIC);
 	sqlite3_bind_int(q, 3, pseudonyms);
-	return step_done(st, q, "record the chat's options");
+	return wstep(st, q, "record the chat's options");
 }
 
 int store_add_verdict(struct store *st, int64_t event_id, const char *plugin, int verdict,
@@ -752,12 +1059,12 @@ int store_add_verdict(struct store *st, int64_t event_id, const char *plugin, in
 	bind_text_or_null(q, 4, reason);
 	bind_text_or_null(q, 5, spans_json);
 	sqlite3_bind_int64(q, 6, now_ms);
-	if (step_done(st, q, "record a verdict"))
+	if (wstep(st, q, "record a verdict"))
 		return -1;
 	q = st->s[S_CHAT_CHANGED];
 	sqlite3_bind_int64(q, 1, event_id);
 	sqlite3_bind_int64(q, 2, now_ms);
-	return step_done(st, q, "mark a chat changed");
+	return wstep(st, q, "mark a chat changed");
 }
 
 int store_chats_of(struct store *st, const char *network, const char *person_key, int64_t **ids,
@@ -803,7 +1110,7 @@ int store_round_start(struct store *st, int64_t chat_id, const char *network, in
 	bind_text_or_null(q, 7, agenda_topic);
 	if (pid)
 		sqlite3_bind_int64(q, 8, pid);
-	return step_done(st, q, "start a round");
+	return wstep(st, q, "start a round");
 }
 
 int store_round_end(struct store *st, int64_t chat_id, int number, int64_t ended_ms)
@@ -814,7 +1121,7 @@ int store_round_end(struct store *st, int64_t chat_id, int number, int64_t ended
 	sqlite3_bind_int64(q, 1, chat_id);
 	sqlite3_bind_int(q, 2, number);
 	sqlite3_bind_int64(q, 3, ended_ms);
-	return step_done(st, q, "end a round");
+	return wstep(st, q, "end a round");
 }
 
 int store_add_host(struct store *st, int64_t chat_id, const char *account, bool cohost,
@@ -828,7 +1135,7 @@ int store_add_host(struct store *st, int64_t chat_id, const char *account, bool 
 	sqlite3_bind_text(q, 3, cohost ? "cohost" : "host", -1, SQLITE_STATIC);
 	bind_text_or_null(q, 4, by);
 	sqlite3_bind_int64(q, 5, now_ms);
-	return step_done(st, q, "record a host");
+	return wstep(st, q, "record a host");
 }
 
 int store_set_optout(struct store *st, const char *network, const char *person_key, bool out,
@@ -844,13 +1151,13 @@ int store_set_optout(struct store *st, const char *network, const char *person_k
 		sqlite3_bind_int64(q, 3, now_ms);
 	else
 		sqlite3_bind_null(q, 3);
-	if (step_done(st, q, "record an opt-out"))
+	if (wstep(st, q, "record an opt-out"))
 		return -1;
 	q = st->s[S_CHATS_CHANGED_BY];
 	sqlite3_bind_text(q, 1, network, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, person_key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 3, now_ms);
-	return step_done(st, q, "mark the person's chats changed");
+	return wstep(st, q, "mark the person's chats changed");
 }
 
 int store_set_transcript(struct store *st, int64_t chat_id, const char *location)
@@ -860,18 +1167,20 @@ int store_set_transcript(struct store *st, int64_t chat_id, const char *location
 	sqlite3_stmt *q = st->s[S_TRANSCRIPT];
 	sqlite3_bind_int64(q, 1, chat_id);
 	bind_text_or_null(q, 2, location);
-	return step_done(st, q, "record the transcript");
+	return wstep(st, q, "record the transcript");
 }
 
 bool store_index_behind(struct store *st)
 {
-	return st->last_id > st->fts_mark;
+	return !st->failing && st->last_id > st->fts_mark;
 }
 
 int store_index_pending(struct store *st, int max_rows)
 {
 	if (st->readonly || store_commit(st))
 		return -1;
+	if (st->failing)
+		return 0; /* after the journal */
 	sqlite3_stmt *q = st->s[S_FTS_MAX];
 	if (sqlite3_step(q) == SQLITE_ROW)
 		st->last_id = sqlite3_column_int64(q, 0);
@@ -913,4 +1222,13 @@ fail:
 		st->in_tx = false;
 	}
 	return -1;
+}
+
+int store_write(struct store *st, sqlite3_stmt *q, const char *what)
+{
+	if (begin(st)) {
+		sqlite3_reset(q);
+		return -1;
+	}
+	return wstep(st, q, what);
 }

@@ -45,8 +45,18 @@ void store_close(struct store *st);
 sqlite3 *store_db(struct store *st);
 int store_schema_version(void);
 
-/* Commits the open transaction, if any. Returns 0 or -1 (logged). */
+/* Commits the open transaction, if any. Returns 0, or -1 (logged) when
+ * writes were lost. When SQLite cannot write (a full disk, an I/O error)
+ * nothing is lost: the transaction's writes are kept in memory, the store
+ * is "failing", later writes are kept too (with the ids they will get),
+ * and each commit tries them all again, at most every 5 s, until they are
+ * stored. Reads see only what is stored. */
 int store_commit(struct store *st);
+/* Are writes being kept in memory for want of a working disk? */
+bool store_failing(const struct store *st);
+/* Runs a write statement (bound, prepared on store_db) in the grouped
+ * transaction, through the journal as above; resets it. 0 or -1. */
+int store_write(struct store *st, sqlite3_stmt *q, const char *what);
 
 /* Participant key: "a:<account>" (lowercased) when logged in, else
  * "n:<nick>" (casefolded by the caller's rules). Written into out. */

@@ -29,9 +29,7 @@ int store_meta_set(struct store *st, const char *key, const char *value)
 	}
 	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, value, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : -1;
-	if (rc)
-		log_error("store: cannot save %s: %s", key, sqlite3_errmsg(store_db(st)));
+	int rc = store_write(st, q, "save a value");
 	sqlite3_finalize(q);
 	return rc;
 }
@@ -42,7 +40,7 @@ int store_meta_delete(struct store *st, const char *key)
 	if (sqlite3_prepare_v2(store_db(st), "DELETE FROM meta WHERE key = ?1", -1, &q, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : -1;
+	int rc = store_write(st, q, "remove a value");
 	sqlite3_finalize(q);
 	return rc;
 }

@@ -20,9 +20,7 @@ static sqlite3_stmt *prepare(struct store *st, const char *sql)
 
 static int step_done(struct store *st, sqlite3_stmt *q)
 {
-	int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : -1;
-	if (rc)
-		log_error("store: cannot save a reminder subscription: %s", sqlite3_errmsg(store_db(st)));
+	int rc = store_write(st, q, "save a reminder subscription");
 	sqlite3_finalize(q);
 	return rc;
 }

@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -261,6 +264,82 @@ static void test_readonly_open(void **state)
 	buf_free(&err);
 }
 
+static int64_t file_size(const char *path)
+{
+	struct stat sb;
+	return stat(path, &sb) == 0 ? (int64_t)sb.st_size : 0;
+}
+
+/* Writes refused by the disk (here a file-size limit: EFBIG, as a full
+ * disk gives ENOSPC) are kept and made later, with the ids handed out
+ * while failing, and nothing is stored twice. */
+static void test_full_disk_loses_nothing(void **state)
+{
+	signal(SIGXFSZ, SIG_IGN);
+	struct store *st = store_fixture_open();
+	struct event a = msg("alice", "before", "m1", 1000);
+	assert_int_equal(store_add_event(st, &a, "a:alice", 0, -1, NULL), 1);
+	assert_int_equal(store_commit(st), 0);
+	char wal[400];
+	snprintf(wal, sizeof wal, "%s-wal", store_fixture_path);
+	int64_t limit = file_size(store_fixture_path) > file_size(wal) ? file_size(store_fixture_path) : file_size(wal);
+	struct rlimit old, lim = {(rlim_t)limit, RLIM_INFINITY};
+	getrlimit(RLIMIT_FSIZE, &old);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+
+	/* a transaction the disk refuses at commit */
+	int64_t chat = store_chat_open(st, "testnet", "#hcsm", "hcsm", "Full disk", 2000, 9000, "alice");
+	assert_true(chat > 0);
+	assert_int_equal(store_round_start(st, chat, "testnet", 1, "Topic one", NULL, 10, 3000, NULL), 0);
+	struct event b = msg("bob", "A1 my number is 555-0100", "m2", 3500);
+	int64_t b_id = 0, c_id = 0, d_id = 0;
+	assert_int_equal(store_add_event(st, &b, "a:bob", chat, 1, &b_id), 1);
+	assert_int_equal(store_add_verdict(st, b_id, "privacy", 2, "phone", "[[15,23]]", 3600), 0);
+	assert_int_equal(store_commit(st), 0); /* kept, not lost */
+	assert_true(store_failing(st));
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events"), 1); /* not stored yet */
+
+	/* while failing: new writes are kept, with the ids they will get;
+	 * a message id already kept is not kept twice */
+	assert_int_equal(store_add_event(st, &b, "a:bob", chat, 1, NULL), 0);
+	assert_int_equal(store_add_event(st, &a, "a:alice", chat, 1, NULL), 0); /* stored before */
+	struct event c = msg("carol", "A1 from a new person", "m3", 4000);
+	assert_int_equal(store_add_event(st, &c, "a:carol", chat, 1, &c_id), 1);
+	assert_true(c_id == b_id + 1);
+	struct event d = msg("dana", "no id", NULL, 4100);
+	assert_int_equal(store_add_event(st, &d, "n:dana", chat, 1, &d_id), 1);
+	assert_true(d_id == c_id + 1);
+	assert_int_equal(store_add_verdict(st, d_id, "policy", 4, "banned word", NULL, 4200), 0);
+	assert_int_equal(store_round_end(st, chat, 1, 5000), 0);
+	assert_int_equal(store_chat_close(st, chat, 6000, "the last topic ended", 3, 3), 0);
+	assert_int_equal(store_commit(st), 0);
+	assert_true(store_failing(st)); /* the disk is still full */
+
+	/* space again: closing tries them all */
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	store_close(st);
+	st = store_fixture_open();
+	assert_false(store_failing(st));
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events"), 4);
+	char sql[200];
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM events WHERE id = %lld AND msgid = 'm2' AND chat_id = %lld",
+		 (long long)b_id, (long long)chat);
+	assert_int_equal(scalar(st, sql), 1);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM events WHERE id = %lld AND msgid = 'm3'", (long long)c_id);
+	assert_int_equal(scalar(st, sql), 1);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM verdicts v JOIN events e ON e.id = v.event_id"
+		 " WHERE (e.msgid = 'm2' AND v.plugin = 'privacy') OR (e.id = %lld AND v.plugin = 'policy')",
+		 (long long)d_id);
+	assert_int_equal(scalar(st, sql), 2);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM chats WHERE id = %lld AND ended_ms = 6000"
+		 " AND first_event_id = %lld", (long long)chat, (long long)b_id);
+	assert_int_equal(scalar(st, sql), 1);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM rounds WHERE number = 1 AND ended_ms = 5000"), 1);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM people"), 4);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM participants"), 3);
+	store_close(st);
+}
+
 int main(void)
 {
 	log_set_level(LOG_ERROR);
@@ -275,6 +354,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_full_text_index, store_fixture_setup, store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_and_version, store_fixture_setup, store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_open_errors, store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_full_disk_loses_nothing, store_fixture_setup, store_fixture_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

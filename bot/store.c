@@ -1,4 +1,5 @@
 #include "store.h"
+#include "store_impl.h"
 
 #include <ctype.h>
 #include <stdint.h>
@@ -149,21 +150,6 @@ static const char *const migrations[] = {
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
-/* How often writes that failed (a full disk) are tried again. */
-#define STORE_RETRY_MS 5000
-
-enum stmt {
-	S_BEGIN, S_COMMIT, S_ROLLBACK,
-	S_ROOM_GET, S_ROOM_ADD, S_PERSON_GET, S_PERSON_ADD,
-	S_EVENT_ADD, S_ROUND_OF_MSGID, S_MSGKEY_TAKEN,
-	S_CHAT_OPEN, S_CHAT_CLOSE, S_ROUND_START, S_ROUND_END, S_HOST_ADD,
-	S_OPTOUT, S_TRANSCRIPT, S_PARTICIPANTS, S_CHATS_OF, S_VERDICT_ADD, S_CHAT_CHANGED,
-	S_CHAT_OPTIONS, S_CHATS_CHANGED_BY,
-	S_FTS_MARK, S_FTS_MAX, S_FTS_FILL, S_FTS_SET,
-	S_SLUG_TAKEN, S_MAX_IDS,
-	S_COUNT
-};
-
 static const char *const stmt_sql[S_COUNT] = {
 	[S_BEGIN] = "BEGIN",
 	[S_COMMIT] = "COMMIT",
@@ -220,47 +206,6 @@ static const char *const stmt_sql[S_COUNT] = {
 		      " (SELECT coalesce(max(id), 0) FROM rooms), (SELECT coalesce(max(id), 0) FROM people)",
 };
 
-/* The ids the store hands out (rows other rows refer to). */
-enum { T_EVENTS, T_CHATS, T_ROOMS, T_PEOPLE, T_COUNT };
-
-/* One write of the journal: an event (the hot path: its values, copied)
- * or any other statement (its SQL with the values in it). */
-struct jentry {
-	bool event;
-	size_t sql; /* offset into jarena */
-	int64_t rid, pid, ts, chat_id, key;
-	int kind, flags, round;
-	bool keyed;
-	size_t nick, text, target, msgid, reply_to; /* offsets; (size_t)-1 for NULL */
-};
-
-struct store {
-	sqlite3 *db;
-	char *path;
-	bool readonly;
-	sqlite3_stmt *s[S_COUNT];
-	bool in_tx;
-	struct strmap rooms;  /* "network\x1froom" -> id */
-	struct strmap people; /* "network\x1fkey" -> id */
-	struct buf key;
-	int64_t fts_mark;     /* highest event id in the full-text index */
-	int64_t last_id;      /* highest event id written by us */
-	struct store_stats stats;
-	/* Every write since the last commit, so that a transaction SQLite
-	 * rolled back (a full disk, an I/O error) can be made again. While
-	 * `failing`, writes are only journaled (with the ids they will get:
-	 * replayed in order on the same rows, they get the same ones) and
-	 * the whole journal is tried again now and then (store_commit). */
-	struct jentry *journal;
-	size_t n_journal, cap_journal;
-	struct buf jarena;
-	bool failing;
-	bool executed;          /* the last write ran (it was not only journaled) */
-	int64_t hi[T_COUNT];    /* highest id handed out, per table */
-	struct strmap jkeys;    /* message keys journaled while failing (dedupe) */
-	int64_t failing_since, next_retry; /* monotonic ms */
-};
-
 void store_global_init(void)
 {
 	sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
@@ -282,77 +227,17 @@ const struct store_stats *store_stats(const struct store *st)
 	return &st->stats;
 }
 
-static void db_error(struct store *st, const char *what)
+void store_db_error(struct store *st, const char *what)
 {
 	st->stats.errors++;
 	log_error("store %s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
 }
 
-/* Errors that say nothing about the write itself: it can succeed later. */
-static bool transient(int code)
-{
-	switch (code & 0xff) {
-	case SQLITE_FULL: case SQLITE_IOERR: case SQLITE_BUSY: case SQLITE_LOCKED: case SQLITE_NOMEM:
-	case SQLITE_CANTOPEN: case SQLITE_PROTOCOL: case SQLITE_READONLY:
-		return true;
-	default:
-		return false;
-	}
-}
 
-static size_t jput(struct store *st, const char *s)
-{
-	if (!s)
-		return (size_t)-1;
-	size_t off = st->jarena.len;
-	buf_add(&st->jarena, s, strlen(s) + 1);
-	return off;
-}
 
-static struct jentry *jadd(struct store *st)
-{
-	st->journal = mem_grow(st->journal, &st->cap_journal, st->n_journal + 1, sizeof *st->journal);
-	struct jentry *e = &st->journal[st->n_journal++];
-	memset(e, 0, sizeof *e);
-	return e;
-}
 
-static void journal_clear(struct store *st)
-{
-	st->n_journal = 0;
-	buf_clear(&st->jarena);
-	strmap_clear(&st->jkeys);
-}
 
-static void log_failing(struct store *st)
-{
-	log_error("store %s: WRITES ARE FAILING (%s): %zu writes are kept in memory and will be "
-		  "tried again every %d s; the chats carry on", st->path, sqlite3_errmsg(st->db),
-		  st->n_journal, STORE_RETRY_MS / 1000);
-}
 
-/* A write could not be made for a reason that may pass: whatever SQLite
- * rolled back is in the journal, and from now on writes only go there. */
-static void enter_failing(struct store *st)
-{
-	if (!sqlite3_get_autocommit(st->db))
-		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-	st->in_tx = false;
-	if (!st->failing) {
-		/* the kept events' message ids: a replay of one is not kept twice */
-		for (size_t i = 0; i < st->n_journal; i++) {
-			if (!st->journal[i].event || !st->journal[i].keyed)
-				continue;
-			char k[32];
-			snprintf(k, sizeof k, "%lld", (long long)st->journal[i].key);
-			strmap_put(&st->jkeys, k, NULL);
-		}
-		st->failing = true;
-		st->failing_since = clock_mono_ms();
-		log_failing(st);
-	}
-	st->next_retry = clock_mono_ms() + STORE_RETRY_MS;
-}
 
 static int exec(struct store *st, const char *sql, struct buf *err)
 {
@@ -490,7 +375,7 @@ int store_open_readonly(const char *path, struct store **out, struct buf *err)
 /* After a failed statement: if SQLite rolled the transaction back itself
  * (a full disk, an I/O error), the rows written in it are gone, and so
  * are the rooms and people created in it: forget the cached ids. */
-static void after_error(struct store *st)
+void store_after_error(struct store *st)
 {
 	if (st->in_tx && sqlite3_get_autocommit(st->db)) {
 		st->in_tx = false;
@@ -505,145 +390,39 @@ static int step_done(struct store *st, sqlite3_stmt *q, const char *what)
 	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		db_error(st, what);
-		after_error(st);
+		store_db_error(st, what);
+		store_after_error(st);
 		return -1;
 	}
 	return 0;
 }
 
-/* Runs one write (a bound statement) and journals it; while the store is
- * failing, only journals it. A write that fails for a reason that may
- * pass (a full disk) is kept too, and the store starts failing: 0 either
- * way, since the write will be made. -1 only for a write that can never
- * be made (a constraint, a bug): logged, and not kept. */
-static int wstep(struct store *st, sqlite3_stmt *q, const char *what)
-{
-	st->executed = false;
-	char *sql = sqlite3_expanded_sql(q);
-	if (!sql) {
-		sqlite3_reset(q);
-		sqlite3_clear_bindings(q);
-		log_error("store %s: %s: out of memory", st->path, what);
-		return -1;
-	}
-	size_t mark = st->n_journal;
-	jadd(st)->sql = jput(st, sql);
-	sqlite3_free(sql);
-	if (st->failing) {
-		sqlite3_reset(q);
-		sqlite3_clear_bindings(q);
-		return 0;
-	}
-	int rc = sqlite3_step(q);
-	sqlite3_reset(q);
-	sqlite3_clear_bindings(q);
-	if (rc == SQLITE_DONE || rc == SQLITE_ROW) {
-		st->executed = true;
-		return 0;
-	}
-	db_error(st, what);
-	if (transient(sqlite3_extended_errcode(st->db))) {
-		enter_failing(st);
-		return 0;
-	}
-	st->n_journal = mark; /* never to be made: not replayed */
-	after_error(st);
-	return -1;
-}
 
-/* The id a row just written got, or (only journaled) will get. */
-static int64_t new_id(struct store *st, int table)
-{
-	int64_t id = st->executed ? sqlite3_last_insert_rowid(st->db) : st->hi[table] + 1;
-	if (id > st->hi[table])
-		st->hi[table] = id;
-	return id;
-}
 
 /* Opens the grouped write transaction if none is open. */
-static int begin(struct store *st)
+int store_begin(struct store *st)
 {
 	if (st->failing)
 		return 0; /* writes are journaled until the store works again */
 	if (st->in_tx)
 		return 0;
 	if (step_done(st, st->s[S_BEGIN], "begin")) {
-		if (!transient(sqlite3_extended_errcode(st->db)))
+		if (!store_transient(sqlite3_extended_errcode(st->db)))
 			return -1;
-		enter_failing(st);
+		store_enter_failing(st);
 		return 0;
 	}
 	st->in_tx = true;
 	return 0;
 }
 
-static int insert_event(struct store *st, const struct event *ev, int64_t rid, int64_t pid,
-			int64_t chat_id, int round, bool keyed);
 
-/* Makes every journaled write again, in order, in one transaction. */
-static int replay(struct store *st)
-{
-	if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-		return -1;
-	const char *a = st->jarena.p;
-	for (size_t i = 0; i < st->n_journal; i++) {
-		const struct jentry *e = &st->journal[i];
-		int rc;
-		if (e->event) {
-#define J(off) ((off) == (size_t)-1 ? NULL : a + (off))
-			struct event ev = {.kind = (enum event_kind)e->kind, .flags = (unsigned)e->flags,
-					   .ts_ms = e->ts, .nick = J(e->nick), .text = J(e->text),
-					   .target = J(e->target), .msgid = J(e->msgid), .reply_to = J(e->reply_to)};
-#undef J
-			rc = insert_event(st, &ev, e->rid, e->pid, e->chat_id, e->round, e->keyed) < 0
-				     ? sqlite3_extended_errcode(st->db) : SQLITE_OK;
-		} else {
-			rc = sqlite3_exec(st->db, a + e->sql, NULL, NULL, NULL);
-		}
-		if (rc == SQLITE_OK)
-			continue;
-		if (transient(rc)) {
-			if (!sqlite3_get_autocommit(st->db))
-				sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-			return -1;
-		}
-		/* it can never be made: said once, and left out */
-		st->stats.errors++;
-		log_error("store %s: a write kept since the failure cannot be made, left out: %s", st->path,
-			  sqlite3_errmsg(st->db));
-	}
-	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		if (!sqlite3_get_autocommit(st->db))
-			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-		return -1;
-	}
-	return 0;
-}
 
-/* Tries the journal again (when it is time, or `now`). */
-static void retry(struct store *st, bool now)
-{
-	int64_t t = clock_mono_ms();
-	if (!now && t < st->next_retry)
-		return;
-	if (replay(st) != 0) {
-		st->next_retry = t + STORE_RETRY_MS;
-		if ((t - st->failing_since) / 60000 != (st->next_retry - st->failing_since) / 60000)
-			log_failing(st); /* once a minute while it lasts */
-		return;
-	}
-	st->stats.commits++;
-	log_warn("store %s: writes work again: %zu writes kept since the failure %lld s ago are stored",
-		 st->path, st->n_journal, (long long)((t - st->failing_since) / 1000));
-	st->failing = false;
-	journal_clear(st);
-}
 
 int store_commit(struct store *st)
 {
 	if (st->failing) {
-		retry(st, false);
+		store_retry(st, false);
 		return 0;
 	}
 	if (!st->in_tx)
@@ -652,9 +431,9 @@ int store_commit(struct store *st)
 	int rc = sqlite3_step(st->s[S_COMMIT]);
 	sqlite3_reset(st->s[S_COMMIT]);
 	if (rc != SQLITE_DONE) {
-		db_error(st, "commit");
-		if (transient(sqlite3_extended_errcode(st->db))) {
-			enter_failing(st); /* everything of this transaction is in the journal */
+		store_db_error(st, "commit");
+		if (store_transient(sqlite3_extended_errcode(st->db))) {
+			store_enter_failing(st); /* everything of this transaction is in the journal */
 			return 0;
 		}
 		if (!sqlite3_get_autocommit(st->db))
@@ -662,11 +441,11 @@ int store_commit(struct store *st)
 		st->in_tx = false;
 		strmap_clear(&st->rooms); /* their new rows were rolled back too */
 		strmap_clear(&st->people);
-		journal_clear(st);
+		store_journal_clear(st);
 		return -1;
 	}
 	st->in_tx = false;
-	journal_clear(st);
+	store_journal_clear(st);
 	return 0;
 }
 
@@ -682,7 +461,7 @@ void store_close(struct store *st)
 	if (!st->readonly) {
 		store_commit(st);
 		if (st->failing)
-			retry(st, true);
+			store_retry(st, true);
 		if (st->failing)
 			log_error("store %s: %zu writes could not be made before exit (the disk is still "
 				  "full or failing): they are lost", st->path, st->n_journal);
@@ -715,7 +494,7 @@ void store_person_key(const char *account, const char *folded_nick, struct buf *
 	}
 }
 
-static const char *cache_key(struct store *st, const char *network, const char *name)
+const char *store_cache_key(struct store *st, const char *network, const char *name)
 {
 	buf_clear(&st->key);
 	buf_adds(&st->key, network);
@@ -725,10 +504,10 @@ static const char *cache_key(struct store *st, const char *network, const char *
 }
 
 /* Looks up or creates a row of rooms/people; ids are cached. */
-static int64_t get_or_add(struct store *st, struct strmap *cache, enum stmt get, enum stmt add,
+int64_t store_get_or_add(struct store *st, struct strmap *cache, enum stmt get, enum stmt add,
 			  const char *network, const char *name, const char *extra, int flag)
 {
-	const char *k = cache_key(st, network, name);
+	const char *k = store_cache_key(st, network, name);
 	intptr_t cached = (intptr_t)strmap_get(cache, k);
 	if (cached)
 		return cached;
@@ -741,7 +520,7 @@ static int64_t get_or_add(struct store *st, struct strmap *cache, enum stmt get,
 	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);
 	if (!id) {
-		if (begin(st))
+		if (store_begin(st))
 			return -1;
 		q = st->s[add];
 		sqlite3_bind_text(q, 1, network, -1, SQLITE_STATIC);
@@ -750,20 +529,20 @@ static int64_t get_or_add(struct store *st, struct strmap *cache, enum stmt get,
 			sqlite3_bind_int(q, 3, flag);
 		else if (extra)
 			sqlite3_bind_text(q, 3, extra, -1, SQLITE_STATIC);
-		if (wstep(st, q, "add room/person"))
+		if (store_wstep(st, q, "add room/person"))
 			return -1;
-		id = new_id(st, add == S_ROOM_ADD ? T_ROOMS : T_PEOPLE);
+		id = store_new_id(st, add == S_ROOM_ADD ? T_ROOMS : T_PEOPLE);
 	}
-	strmap_put(cache, cache_key(st, network, name), (void *)(intptr_t)id);
+	strmap_put(cache, store_cache_key(st, network, name), (void *)(intptr_t)id);
 	return id;
 }
 
-static int64_t room_id(struct store *st, const char *network, const char *room, bool priv)
+int64_t store_room_id(struct store *st, const char *network, const char *room, bool priv)
 {
-	return get_or_add(st, &st->rooms, S_ROOM_GET, S_ROOM_ADD, network, room, NULL, priv);
+	return store_get_or_add(st, &st->rooms, S_ROOM_GET, S_ROOM_ADD, network, room, NULL, priv);
 }
 
-static void bind_text_or_null(sqlite3_stmt *q, int i, const char *s)
+void store_bind_text_or_null(sqlite3_stmt *q, int i, const char *s)
 {
 	if (s)
 		sqlite3_bind_text(q, i, s, -1, SQLITE_STATIC);
@@ -772,7 +551,7 @@ static void bind_text_or_null(sqlite3_stmt *q, int i, const char *s)
 }
 
 /* The dedupe key of a message id in a room (FNV-1a over both). */
-static int64_t msgkey(int64_t room, const char *msgid)
+int64_t store_msgkey(int64_t room, const char *msgid)
 {
 	uint64_t h = 1469598103934665603ull;
 	for (int i = 0; i < 8; i++, room >>= 8) {
@@ -788,7 +567,7 @@ static int64_t msgkey(int64_t room, const char *msgid)
 
 /* Is this key already used by this very message (1), by another message
  * whose id hashes the same (0), or by nothing (-1)? */
-static int key_owner(struct store *st, int64_t key, int64_t room, const char *msgid)
+int store_key_owner(struct store *st, int64_t key, int64_t room, const char *msgid)
 {
 	sqlite3_stmt *q = st->s[S_MSGKEY_TAKEN];
 	sqlite3_bind_int64(q, 1, key);
@@ -801,7 +580,7 @@ static int key_owner(struct store *st, int64_t key, int64_t room, const char *ms
 	return same;
 }
 
-static int insert_event(struct store *st, const struct event *ev, int64_t rid, int64_t pid,
+int store_insert_event(struct store *st, const struct event *ev, int64_t rid, int64_t pid,
 			int64_t chat_id, int round, bool keyed)
 {
 	sqlite3_stmt *q = st->s[S_EVENT_ADD];
@@ -814,11 +593,11 @@ static int insert_event(struct store *st, const struct event *ev, int64_t rid, i
 		sqlite3_bind_int64(q, 5, pid);
 	else
 		sqlite3_bind_null(q, 5);
-	bind_text_or_null(q, 6, ev->nick);
-	bind_text_or_null(q, 7, ev->text);
-	bind_text_or_null(q, 8, ev->target);
-	bind_text_or_null(q, 9, ev->msgid);
-	bind_text_or_null(q, 10, ev->reply_to);
+	store_bind_text_or_null(q, 6, ev->nick);
+	store_bind_text_or_null(q, 7, ev->text);
+	store_bind_text_or_null(q, 8, ev->target);
+	store_bind_text_or_null(q, 9, ev->msgid);
+	store_bind_text_or_null(q, 10, ev->reply_to);
 	if (chat_id > 0)
 		sqlite3_bind_int64(q, 11, chat_id);
 	else
@@ -828,102 +607,55 @@ static int insert_event(struct store *st, const struct event *ev, int64_t rid, i
 	else
 		sqlite3_bind_null(q, 12);
 	if (ev->msgid && keyed)
-		sqlite3_bind_int64(q, 13, msgkey(rid, ev->msgid));
+		sqlite3_bind_int64(q, 13, store_msgkey(rid, ev->msgid));
 	else
 		sqlite3_bind_null(q, 13);
 	int rc = sqlite3_step(q);
 	sqlite3_reset(q);
 	if (rc != SQLITE_DONE) {
-		db_error(st, "store an event");
+		store_db_error(st, "store an event");
 		return -1;
 	}
 	return sqlite3_changes(st->db) ? 1 : 0;
 }
 
-/* Keeps an event's values for a replay (the hot path: no SQL text). */
-static void journal_event(struct store *st, const struct event *ev, int64_t rid, int64_t pid,
-			  int64_t chat_id, int round, bool keyed)
-{
-	struct jentry *e = jadd(st);
-	e->event = true;
-	e->rid = rid;
-	e->pid = pid;
-	e->ts = ev->ts_ms;
-	e->kind = ev->kind;
-	e->flags = (int)ev->flags;
-	e->chat_id = chat_id;
-	e->round = round;
-	e->keyed = keyed && ev->msgid;
-	e->key = e->keyed ? msgkey(rid, ev->msgid) : 0;
-	e->nick = jput(st, ev->nick);
-	e->text = jput(st, ev->text);
-	e->target = jput(st, ev->target);
-	e->msgid = jput(st, ev->msgid);
-	e->reply_to = jput(st, ev->reply_to);
-}
 
-/* While failing: an event is journaled with the id it will get, unless
- * the store or the journal has its message id already. */
-static int add_event_failing(struct store *st, const struct event *ev, int64_t rid, int64_t pid,
-			     int64_t chat_id, int round, int64_t *id_out)
-{
-	bool keyed = ev->msgid != NULL;
-	if (ev->msgid) {
-		int64_t key = msgkey(rid, ev->msgid);
-		int owner = key_owner(st, key, rid, ev->msgid);
-		char k[32];
-		snprintf(k, sizeof k, "%lld", (long long)key);
-		if (owner == 1 || strmap_has(&st->jkeys, k)) {
-			st->stats.duplicates++;
-			return 0;
-		}
-		keyed = owner != 0; /* taken by another id: stored without a key */
-		if (keyed)
-			strmap_put(&st->jkeys, k, NULL);
-	}
-	journal_event(st, ev, rid, pid, chat_id, round, keyed);
-	st->last_id = ++st->hi[T_EVENTS];
-	if (id_out)
-		*id_out = st->last_id;
-	st->stats.events_stored++;
-	return 1;
-}
 
 int store_add_event(struct store *st, const struct event *ev, const char *person_key,
 		    int64_t chat_id, int round, int64_t *id_out)
 {
 	if (id_out)
 		*id_out = 0;
-	int64_t rid = room_id(st, ev->network, ev->room ? ev->room : "", ev->flags & EVENT_F_PRIVATE);
+	int64_t rid = store_room_id(st, ev->network, ev->room ? ev->room : "", ev->flags & EVENT_F_PRIVATE);
 	if (rid < 0)
 		return -1;
 	int64_t pid = 0;
 	if (person_key) {
 		const char *account = person_key[0] == 'a' ? ev->account : NULL;
-		pid = get_or_add(st, &st->people, S_PERSON_GET, S_PERSON_ADD, ev->network, person_key,
+		pid = store_get_or_add(st, &st->people, S_PERSON_GET, S_PERSON_ADD, ev->network, person_key,
 				 account, 0);
 		if (pid < 0)
 			return -1;
 	}
-	if (begin(st))
+	if (store_begin(st))
 		return -1;
 	if (st->failing)
-		return add_event_failing(st, ev, rid, pid, chat_id, round, id_out);
+		return store_add_event_failing(st, ev, rid, pid, chat_id, round, id_out);
 	bool keyed = true;
-	int rc = insert_event(st, ev, rid, pid, chat_id, round, true);
+	int rc = store_insert_event(st, ev, rid, pid, chat_id, round, true);
 	/* a 64-bit collision between two different ids (not expected in the
 	 * life of a store, but a line must never be lost to it): the second
 	 * message is stored without a key, so a later replay of that one id
 	 * could be stored twice */
-	if (rc == 0 && key_owner(st, msgkey(rid, ev->msgid), rid, ev->msgid) == 0) {
+	if (rc == 0 && store_key_owner(st, store_msgkey(rid, ev->msgid), rid, ev->msgid) == 0) {
 		keyed = false;
-		rc = insert_event(st, ev, rid, pid, chat_id, round, false);
+		rc = store_insert_event(st, ev, rid, pid, chat_id, round, false);
 	}
 	if (rc < 0) {
-		if (!transient(sqlite3_extended_errcode(st->db)))
+		if (!store_transient(sqlite3_extended_errcode(st->db)))
 			return -1;
-		enter_failing(st);
-		return add_event_failing(st, ev, rid, pid, chat_id, round, id_out);
+		store_enter_failing(st);
+		return store_add_event_failing(st, ev, rid, pid, chat_id, round, id_out);
 	}
 	if (rc == 0) {
 		st->stats.duplicates++;
@@ -932,243 +664,24 @@ int store_add_event(struct store *st, const struct event *ev, const char *person
 	st->last_id = sqlite3_last_insert_rowid(st->db);
 	if (st->last_id > st->hi[T_EVENTS])
 		st->hi[T_EVENTS] = st->last_id;
-	journal_event(st, ev, rid, pid, chat_id, round, keyed);
+	store_journal_event(st, ev, rid, pid, chat_id, round, keyed);
 	if (id_out)
 		*id_out = st->last_id;
 	st->stats.events_stored++;
 	return 1;
 }
 
-int store_round_of_msgid(struct store *st, const char *network, const char *room, const char *msgid)
-{
-	if (!msgid)
-		return -1;
-	intptr_t rid = (intptr_t)strmap_get(&st->rooms, cache_key(st, network, room));
-	if (!rid)
-		return -1;
-	sqlite3_stmt *q = st->s[S_ROUND_OF_MSGID];
-	sqlite3_bind_int64(q, 1, msgkey(rid, msgid));
-	sqlite3_bind_int64(q, 2, rid);
-	sqlite3_bind_text(q, 3, msgid, -1, SQLITE_STATIC);
-	int round = -1;
-	if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL)
-		round = sqlite3_column_int(q, 0);
-	sqlite3_reset(q);
-	sqlite3_clear_bindings(q);
-	return round;
-}
 
-/* The slug's base: the room name reduced to [a-z0-9-] (never a path
- * separator or a dot), at most 40 bytes, then the UTC date. */
-static void slug_base(const char *room, int64_t started_ms, struct buf *out)
-{
-	size_t start = out->len;
-	for (const unsigned char *p = (const unsigned char *)room; *p; p++) {
-		unsigned char ch = *p >= 'A' && *p <= 'Z' ? (unsigned char)(*p + 32) : *p;
-		if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9'))
-			buf_addc(out, (char)ch);
-		else if (out->len > start && out->p[out->len - 1] != '-')
-			buf_addc(out, '-');
-		if (out->len - start >= 40)
-			break;
-	}
-	while (out->len > start && out->p[out->len - 1] == '-')
-		out->len--;
-	if (out->len == start)
-		buf_adds(out, "chat");
-	time_t secs = (time_t)(started_ms / 1000);
-	struct tm tm;
-	gmtime_r(&secs, &tm);
-	buf_printf(out, "-%04d-%02d-%02d", (tm.tm_year + 1900) % 10000, (tm.tm_mon % 12) + 1,
-		   tm.tm_mday % 32);
-}
 
-int64_t store_chat_open(struct store *st, const char *network, const char *room, const char *name,
-			const char *title, int64_t started_ms, int64_t planned_end_ms, const char *by)
-{
-	int64_t rid = room_id(st, network, room, false);
-	if (rid < 0 || begin(st))
-		return -1;
-	struct buf slug = BUF_INIT;
-	slug_base(room, started_ms, &slug);
-	size_t base = slug.len;
-	/* the first free slug: room-date, then room-date-2, ... */
-	sqlite3_stmt *taken = st->s[S_SLUG_TAKEN];
-	for (int n = 1; n < 1000; n++) {
-		if (n > 1) {
-			slug.len = base;
-			buf_printf(&slug, "-%d", n);
-		}
-		sqlite3_bind_text(taken, 1, slug.p, (int)slug.len, SQLITE_STATIC);
-		int rc = sqlite3_step(taken);
-		sqlite3_reset(taken);
-		if (rc != SQLITE_ROW)
-			break;
-	}
-	sqlite3_stmt *q = st->s[S_CHAT_OPEN];
-	sqlite3_bind_int64(q, 1, rid);
-	sqlite3_bind_text(q, 2, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, title, -1, SQLITE_STATIC);
-	bind_text_or_null(q, 4, by);
-	sqlite3_bind_int64(q, 5, started_ms);
-	sqlite3_bind_int64(q, 6, planned_end_ms);
-	sqlite3_bind_text(q, 7, slug.p, (int)slug.len, SQLITE_STATIC);
-	int rc = wstep(st, q, "open a chat");
-	buf_free(&slug);
-	return rc ? -1 : new_id(st, T_CHATS);
-}
 
-int store_chat_close(struct store *st, int64_t chat_id, int64_t ended_ms, const char *reason,
-		     uint64_t messages, uint64_t participants)
-{
-	if (begin(st))
-		return -1;
-	sqlite3_stmt *q = st->s[S_CHAT_CLOSE];
-	sqlite3_bind_int64(q, 1, chat_id);
-	sqlite3_bind_int64(q, 2, ended_ms);
-	bind_text_or_null(q, 3, reason);
-	sqlite3_bind_int64(q, 4, (int64_t)messages);
-	sqlite3_bind_int64(q, 5, (int64_t)participants);
-	if (wstep(st, q, "close a chat"))
-		return -1;
-	q = st->s[S_PARTICIPANTS];
-	sqlite3_bind_int64(q, 1, chat_id);
-	return wstep(st, q, "record the participants");
-}
 
-int store_chat_options(struct store *st, int64_t chat_id, const char *zone, bool pseudonyms)
-{
-	if (begin(st))
-		return -1;
-	sqlite3_stmt *q = st->s[S_CHAT_OPTIONS];
-	sqlite3_bind_int64(q, 1, chat_id);
-	sqlite3_bind_text(q, 2, zone ? zone : "UTC", -1, SQLITE_STATIC);
-	sqlite3_bind_int(q, 3, pseudonyms);
-	return wstep(st, q, "record the chat's options");
-}
 
-int store_add_verdict(struct store *st, int64_t event_id, const char *plugin, int verdict,
-		      const char *reason, const char *spans_json, int64_t now_ms)
-{
-	if (begin(st))
-		return -1;
-	sqlite3_stmt *q = st->s[S_VERDICT_ADD];
-	sqlite3_bind_int64(q, 1, event_id);
-	sqlite3_bind_text(q, 2, plugin, -1, SQLITE_STATIC);
-	sqlite3_bind_int(q, 3, verdict);
-	bind_text_or_null(q, 4, reason);
-	bind_text_or_null(q, 5, spans_json);
-	sqlite3_bind_int64(q, 6, now_ms);
-	if (wstep(st, q, "record a verdict"))
-		return -1;
-	q = st->s[S_CHAT_CHANGED];
-	sqlite3_bind_int64(q, 1, event_id);
-	sqlite3_bind_int64(q, 2, now_ms);
-	return wstep(st, q, "mark a chat changed");
-}
 
-int store_chats_of(struct store *st, const char *network, const char *person_key, int64_t **ids,
-		   size_t *n)
-{
-	*ids = NULL;
-	*n = 0;
-	size_t cap = 0;
-	sqlite3_stmt *q = st->s[S_CHATS_OF];
-	sqlite3_bind_text(q, 1, network, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, person_key, -1, SQLITE_STATIC);
-	int rc;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		*ids = mem_grow(*ids, &cap, *n + 1, sizeof **ids);
-		(*ids)[(*n)++] = sqlite3_column_int64(q, 0);
-	}
-	sqlite3_reset(q);
-	sqlite3_clear_bindings(q);
-	if (rc != SQLITE_DONE) {
-		db_error(st, "find a person's chats");
-		return -1;
-	}
-	return 0;
-}
 
-int store_round_start(struct store *st, int64_t chat_id, const char *network, int number,
-		      const char *topic, const char *agenda_topic, double planned_minutes,
-		      int64_t started_ms, const char *poster_key)
-{
-	int64_t pid = 0;
-	if (poster_key &&
-	    (pid = get_or_add(st, &st->people, S_PERSON_GET, S_PERSON_ADD, network, poster_key, NULL, 0)) < 0)
-		return -1;
-	if (begin(st))
-		return -1;
-	sqlite3_stmt *q = st->s[S_ROUND_START];
-	sqlite3_bind_int64(q, 1, chat_id);
-	sqlite3_bind_int(q, 2, number);
-	sqlite3_bind_text(q, 3, topic, -1, SQLITE_STATIC);
-	sqlite3_bind_double(q, 4, planned_minutes);
-	sqlite3_bind_int64(q, 5, started_ms);
-	sqlite3_bind_int(q, 6, poster_key != NULL);
-	bind_text_or_null(q, 7, agenda_topic);
-	if (pid)
-		sqlite3_bind_int64(q, 8, pid);
-	return wstep(st, q, "start a round");
-}
 
-int store_round_end(struct store *st, int64_t chat_id, int number, int64_t ended_ms)
-{
-	if (begin(st))
-		return -1;
-	sqlite3_stmt *q = st->s[S_ROUND_END];
-	sqlite3_bind_int64(q, 1, chat_id);
-	sqlite3_bind_int(q, 2, number);
-	sqlite3_bind_int64(q, 3, ended_ms);
-	return wstep(st, q, "end a round");
-}
 
-int store_add_host(struct store *st, int64_t chat_id, const char *account, bool cohost,
-		   const char *by, int64_t now_ms)
-{
-	if (begin(st))
-		return -1;
-	sqlite3_stmt *q = st->s[S_HOST_ADD];
-	sqlite3_bind_int64(q, 1, chat_id);
-	sqlite3_bind_text(q, 2, account, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, cohost ? "cohost" : "host", -1, SQLITE_STATIC);
-	bind_text_or_null(q, 4, by);
-	sqlite3_bind_int64(q, 5, now_ms);
-	return wstep(st, q, "record a host");
-}
 
-int store_set_optout(struct store *st, const char *network, const char *person_key, bool out,
-		     int64_t now_ms)
-{
-	if (get_or_add(st, &st->people, S_PERSON_GET, S_PERSON_ADD, network, person_key, NULL, 0) < 0 ||
-	    begin(st))
-		return -1;
-	sqlite3_stmt *q = st->s[S_OPTOUT];
-	sqlite3_bind_text(q, 1, network, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, person_key, -1, SQLITE_STATIC);
-	if (out)
-		sqlite3_bind_int64(q, 3, now_ms);
-	else
-		sqlite3_bind_null(q, 3);
-	if (wstep(st, q, "record an opt-out"))
-		return -1;
-	q = st->s[S_CHATS_CHANGED_BY];
-	sqlite3_bind_text(q, 1, network, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, person_key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 3, now_ms);
-	return wstep(st, q, "mark the person's chats changed");
-}
 
-int store_set_transcript(struct store *st, int64_t chat_id, const char *location)
-{
-	if (begin(st))
-		return -1;
-	sqlite3_stmt *q = st->s[S_TRANSCRIPT];
-	sqlite3_bind_int64(q, 1, chat_id);
-	bind_text_or_null(q, 2, location);
-	return wstep(st, q, "record the transcript");
-}
 
 bool store_index_behind(struct store *st)
 {
@@ -1187,7 +700,7 @@ int store_index_pending(struct store *st, int max_rows)
 	sqlite3_reset(q);
 	if (st->last_id <= st->fts_mark)
 		return 0;
-	if (begin(st))
+	if (store_begin(st))
 		return -1;
 	/* the watermark is read again inside the transaction: never index a row
 	 * twice, even if another process moved it */
@@ -1226,9 +739,9 @@ fail:
 
 int store_write(struct store *st, sqlite3_stmt *q, const char *what)
 {
-	if (begin(st)) {
+	if (store_begin(st)) {
 		sqlite3_reset(q);
 		return -1;
 	}
-	return wstep(st, q, what);
+	return store_wstep(st, q, what);
 }

@@ -111,6 +111,7 @@ def main():
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
     args = ap.parse_args()
+    args.build = os.path.abspath(args.build)  # the bot runs in its work directory
     rounds = os.path.join(args.build, "rounds")
     blast = os.path.join(args.build, "tests", "bench", "blast")
     reader = os.path.join(args.build, "tests", "bench", "reader")

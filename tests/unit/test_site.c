@@ -186,7 +186,7 @@ static char *chat_file(struct store *st, int64_t chat, const char *file)
 
 static ino_t inode(const char *rel)
 {
-	char path[700];
+	char path[1400];
 	struct stat sb;
 	snprintf(path, sizeof path, "%s/%s", out_dir, rel);
 	if (stat(path, &sb) != 0)

@@ -245,6 +245,11 @@ static void chat_resume(struct bot_chat *c)
 	}
 	c->chat_id = id;
 	store_chat_tally(b->store, id, tally, c->session);
+	/* what was said while the bot was away comes from the history the
+	 * network replays; the transport marks a gap if it does not reach back */
+	int64_t last = store_last_event_ms(b->store, c->net->cfg->name, c->cfg->room);
+	if (last > 0 && c->net->t->ops->away_since)
+		c->net->t->ops->away_since(c->net->t, c->cfg->room, last);
 	char where[32] = "the introductions";
 	if (session_round_number(c->session))
 		snprintf(where, sizeof where, "T%d", session_round_number(c->session));

@@ -145,4 +145,11 @@ bool irc_mute_mode(const struct irc *irc, const char *mask, struct buf *mode, st
 /* Channels not joined when the limit of tracked channels is hit. */
 #define IRC_MAX_CHANNELS 32
 
+/* Before the first join: the bot was away from room since since_ms (the
+ * last event the store has there: it was stopped or killed). The first
+ * join then counts as a return, and the history the server replays is
+ * checked against that time, as after a reconnect: nothing is marked
+ * when it reaches back, else a gap. Unknown rooms are ignored. */
+void irc_away_since(struct irc *irc, const char *room, int64_t since_ms);
+
 #endif

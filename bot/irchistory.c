@@ -93,6 +93,19 @@ void irc_gap_open(struct irc *irc, size_t c, int64_t now)
 	g->token[0] = '\0';
 }
 
+void irc_away_since(struct irc *irc, const char *room, int64_t since_ms)
+{
+	int c = irc_channel_index(irc, room);
+	if (c < 0 || since_ms <= 0)
+		return;
+	struct irc_channel *ch = &irc->chans[c];
+	if (!ch->last_ts)
+		ch->last_ts = since_ms;
+	if (!ch->last_msg_ts)
+		ch->last_msg_ts = since_ms;
+	irc_gap_open(irc, (size_t)c, since_ms);
+}
+
 /* Sends the next CHATHISTORY request for channel c, if the server offers
  * it: after the last message seen there (1 ms before it, so the reply
  * starts with that line and proves it reaches back), or after the latest

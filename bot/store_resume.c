@@ -72,3 +72,19 @@ int store_bot_said(struct store *st, int64_t chat_id, const char *prefix, int64_
 	sqlite3_finalize(q);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
+
+int64_t store_last_event_ms(struct store *st, const char *network, const char *room)
+{
+	/* the newest row of the room, found from the end of the table */
+	sqlite3_stmt *q = prepare(st, "SELECT e.ts_ms FROM events e WHERE e.room_id ="
+				      " (SELECT id FROM rooms WHERE network = ?1 AND name = ?2)"
+				      " ORDER BY e.id DESC LIMIT 1");
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, network, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, room, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(q);
+	int64_t t = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : rc == SQLITE_DONE ? 0 : -1;
+	sqlite3_finalize(q);
+	return t;
+}

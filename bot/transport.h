@@ -70,6 +70,10 @@ struct transport_ops {
 	/* One log line of what it read, sent and dropped. */
 	void (*log_stats)(struct transport *t);
 	void (*free)(struct transport *t);
+	/* Optional (NULL where the network resumes by itself, as Matrix does
+	 * from its since-token): before the first join, the bot was away from
+	 * room since since_ms, so the first join is checked like a return. */
+	void (*away_since)(struct transport *t, const char *room, int64_t since_ms);
 };
 
 struct transport {

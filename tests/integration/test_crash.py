@@ -127,6 +127,10 @@ def run(net, bot):
           % (got_texts, want_texts), bot)
     for rnd, text in said:
         check((rnd, text) in got, "%r is not under round %d: %r" % (text, rnd, got), bot)
+    # the replay reached back to before the crash: checked, and no gap marked
+    check(re.search(r"#hcsm: the replayed history covers the time away", bot.log()),
+          "the first join after the restart was not checked against the replay", bot)
+    check(js.get("gaps") == [], "a gap was marked although the replay covers it: %r" % js.get("gaps"), bot)
     in_t2 = [t for r, t in got if r == 2]
     check(in_t2 == [t for r, t in said if r == 2], "T2's lines are out of order: %r" % in_t2, bot)
 

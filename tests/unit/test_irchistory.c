@@ -363,6 +363,38 @@ static void test_kick_and_rejoin_is_a_gap_too(void **state)
 	destroy(f);
 }
 
+/* The bot was stopped or killed and is started again: the store says when
+ * it last saw the room, and the first join is checked like a return. */
+static void test_started_again_checks_the_first_join(void **state)
+{
+	for (int reaches_back = 1; reaches_back >= 0; reaches_back--) {
+		struct fixture *f = make("rounds", 60000);
+		irc_away_since(f->irc, "#hcsm", T("20:02:00.000"));
+		irc_away_since(f->irc, "#nowhere", T("20:02:00.000")); /* not ours: ignored */
+		register_upto_join(f, 1);
+		feed(f, "@time=2026-11-21T20:05:00.000Z :rounds!rounds@127.0.0.1 JOIN #hcsm rounds :Rounds bot");
+		const char *tok = marker(f);
+		assert_non_null(tok);
+		char token[64];
+		snprintf(token, sizeof token, "%s", tok);
+		int base = f->n_ev;
+		feed(f, ":irc.testnet BATCH +h1 chathistory #hcsm");
+		if (reaches_back) /* a line from before the bot stopped: the replay covers the time */
+			feed(f, "@batch=h1;time=2026-11-21T20:01:30.000Z;msgid=m1 :bob!b@h PRIVMSG #hcsm :A1 old");
+		feed(f, "@batch=h1;time=2026-11-21T20:03:00.000Z;msgid=m3 :alice!a@h PRIVMSG #hcsm :A1 while away");
+		feed(f, ":irc.testnet BATCH -h1");
+		pong(f, token);
+		const struct captured *g = find_kind(f, base, EVENT_GAP);
+		if (reaches_back) {
+			assert_null(g);
+		} else {
+			assert_non_null(g);
+			assert_string_equal(g->text, "gap from 2026-11-21T20:02:00.000Z to 2026-11-21T20:03:00.999Z");
+		}
+		destroy(f);
+	}
+}
+
 int main(void)
 {
 	log_set_level(LOG_ERROR);
@@ -378,6 +410,7 @@ int main(void)
 		cmocka_unit_test(test_unanswered_marker_decides_on_tick),
 		cmocka_unit_test(test_dropped_again_before_deciding_keeps_the_start),
 		cmocka_unit_test(test_kick_and_rejoin_is_a_gap_too),
+		cmocka_unit_test(test_started_again_checks_the_first_join),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

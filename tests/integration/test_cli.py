@@ -121,6 +121,30 @@ def scenario():
     r = rounds("chats", "--store", "/nonexistent/dir/x.db")
     check(r.returncode == 1 and "cannot open the store" in r.stderr, "an unopenable store: %r" % r.stderr)
 
+    # schedule: the usage errors, a chat with no schedule, and one with
+    r = rounds("schedule")
+    check(r.returncode == 2 and "schedule needs -c FILE" in r.stderr, "schedule without -c: %r" % r.stderr)
+    r = rounds("schedule", "-c", good, "--count", "0")
+    check(r.returncode == 2 and "--count wants a number from 1 to 1000, got '0'" in r.stderr,
+          "a bad --count: %r" % r.stderr)
+    r = rounds("schedule", "-c", good, "--from", "next tuesday")
+    check(r.returncode == 2 and "--from wants a UTC date and time" in r.stderr, "a bad --from: %r" % r.stderr)
+    r = rounds("schedule", "-c", good, "--chat", "nope")
+    check(r.returncode == 2 and "no chat named 'nope'" in r.stderr, "an unknown --chat: %r" % r.stderr)
+    r = rounds("schedule", "-c", badp)
+    check(r.returncode == 2 and "intro_minute" in r.stderr, "schedule with a bad config: %r" % r.stderr)
+    r = rounds("schedule", "-c", good)
+    check(r.returncode == 0 and "no schedule: a host opens it with !start" in r.stdout,
+          "schedule of a chat without one: %r" % r.stdout)
+    sched = json.loads(json.dumps(GOOD))
+    sched["chats"]["hcsm"]["timezone"] = "Europe/London"
+    sched["chats"]["hcsm"]["schedule"] = {"monthly": "last sunday", "time": "01:30", "reminders": [60]}
+    r = rounds("schedule", "-c", write(d, "sched.json", json.dumps(sched)), "--from", "2026-10-01", "--count", "1")
+    # the last Sunday of October 2026 is the day BST ends: 01:30 happens twice, the first (BST) is used
+    check(r.returncode == 0 and "Sunday 2026-10-25 01:30 BST (UTC+01:00), 2026-10-25 00:30 UTC  the chat opens"
+          in r.stdout and "Sunday 2026-10-25 00:30 BST (UTC+01:00), 2026-10-24 23:30 UTC  reminder, 1 hour "
+          "before" in r.stdout, "schedule listing: %r" % r.stdout)
+
 
 if __name__ == "__main__":
     rt.run(scenario, "cli")

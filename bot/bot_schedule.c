@@ -122,7 +122,9 @@ static void sched_timer(lws_sorted_usec_list_t *sul)
 		due = now - at <= LATE_REMINDER_MS;
 		c->next_reminder++;
 	}
-	if (due && c->next_open_ms > now)
+	/* not while a chat is on (a host opened it early): it would say the
+	 * chat is still to come */
+	if (due && c->next_open_ms > now && session_phase(c->session) == SESSION_IDLE)
 		remind(c, now);
 	if (c->next_open_ms <= now) {
 		int64_t at = c->next_open_ms;

@@ -1,7 +1,7 @@
 #include "session.h"
+#include "session_impl.h"
 
 #include <ctype.h>
-#include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,34 +13,6 @@
 #include "utf8.h"
 
 #define DEFAULT_TOPIC_MINUTES 10.0
-
-struct topic {
-	char *text;
-	double minutes;
-};
-
-struct session {
-	const struct config_chat *cfg;
-	struct session_hooks hooks;
-	enum session_phase phase;
-	bool paused;
-	char *title;
-	int64_t opened_ms;
-	int64_t phase_end_ms;   /* deadline of the intro or round (when not paused) */
-	int64_t remaining_ms;   /* time left in the phase while paused */
-	int64_t paused_at_ms;
-	int64_t planned_end_ms; /* opening + intro + topics + extensions + pauses */
-	bool warned;
-	struct topic *upcoming; /* [0] is next */
-	size_t n_upcoming, cap_upcoming;
-	struct session_round *rounds;
-	size_t n_rounds, cap_rounds;
-	char **cohosts;         /* added with !cohost */
-	size_t n_cohosts, cap_cohosts;
-	uint64_t messages;
-	struct strmap participants;
-	struct buf say;
-};
 
 static int64_t minutes_ms(double minutes)
 {
@@ -60,14 +32,14 @@ static void say(struct session *s, const char *fmt, ...)
 		s->hooks.say(s->hooks.ud, s->say.p);
 }
 
-static void clear_upcoming(struct session *s)
+void session_clear_upcoming(struct session *s)
 {
 	for (size_t i = 0; i < s->n_upcoming; i++)
 		free(s->upcoming[i].text);
 	s->n_upcoming = 0;
 }
 
-static void clear_rounds(struct session *s)
+void session_clear_rounds(struct session *s)
 {
 	for (size_t i = 0; i < s->n_rounds; i++) {
 		free(s->rounds[i].topic);
@@ -77,7 +49,7 @@ static void clear_rounds(struct session *s)
 	s->n_rounds = 0;
 }
 
-static void clear_cohosts(struct session *s)
+void session_clear_cohosts(struct session *s)
 {
 	for (size_t i = 0; i < s->n_cohosts; i++)
 		free(s->cohosts[i]);
@@ -97,9 +69,9 @@ void session_free(struct session *s)
 {
 	if (!s)
 		return;
-	clear_upcoming(s);
-	clear_rounds(s);
-	clear_cohosts(s);
+	session_clear_upcoming(s);
+	session_clear_rounds(s);
+	session_clear_cohosts(s);
 	free(s->upcoming);
 	free(s->rounds);
 	free(s->cohosts);
@@ -373,8 +345,8 @@ static void finish(struct session *s, int64_t now, const char *reason)
 	say(s, "That's a wrap — thank you all for joining %s! %llu message%s from %zu participant%s.%s%s",
 	    s->title, (unsigned long long)s->messages, s->messages == 1 ? "" : "s", people,
 	    people == 1 ? "" : "s", where ? " Transcript: " : "", where ? where : "");
-	clear_upcoming(s);
-	clear_cohosts(s);
+	session_clear_upcoming(s);
+	session_clear_cohosts(s);
 }
 
 /* Moves on to the next topic, or wraps up when none is left. */
@@ -480,8 +452,8 @@ int session_start(struct session *s, int64_t now, const char *title, const char 
 	}
 	free(s->title);
 	s->title = mem_strdup(title && *title ? title : (s->cfg->title ? s->cfg->title : s->cfg->name));
-	clear_upcoming(s);
-	clear_rounds(s);
+	session_clear_upcoming(s);
+	session_clear_rounds(s);
 	strmap_clear(&s->participants);
 	s->messages = 0;
 	const struct config_chat *c = s->cfg;
@@ -713,126 +685,4 @@ void session_describe_agenda(const struct session *s, struct buf *out)
 	int n = last_round_number(s);
 	for (size_t i = 0; i < s->n_upcoming; i++)
 		agenda_line(out, n + 1 + (int)i, s->upcoming[i].text, s->upcoming[i].minutes, "");
-}
-
-/* ---- saving and restoring -------------------------------------------- */
-
-/* Snapshot format version: bump when a field's meaning changes; restore
- * refuses versions it does not know. */
-#define SNAPSHOT_VERSION 1
-
-static json_t *str_or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
-char *session_snapshot(const struct session *s)
-{
-	if (s->phase == SESSION_IDLE)
-		return NULL;
-	json_t *up = json_array(), *rounds = json_array(), *cohosts = json_array();
-	for (size_t i = 0; i < s->n_upcoming; i++)
-		json_array_append_new(up, json_pack("[s, f]", s->upcoming[i].text, s->upcoming[i].minutes));
-	for (size_t i = 0; i < s->n_rounds; i++) {
-		const struct session_round *r = &s->rounds[i];
-		json_array_append_new(rounds, json_pack("{s:i, s:s, s:f, s:I, s:I, s:b, s:o, s:o}", "n", r->number,
-							"topic", r->topic, "minutes", r->planned_minutes,
-							"started", (json_int_t)r->started_ms, "ended",
-							(json_int_t)r->ended_ms, "by_host", r->posted_by_host,
-							"agenda_topic", str_or_null(r->agenda_topic), "poster",
-							str_or_null(r->poster_key)));
-	}
-	for (size_t i = 0; i < s->n_cohosts; i++)
-		json_array_append_new(cohosts, json_string(s->cohosts[i]));
-	json_t *o = json_pack("{s:i, s:i, s:b, s:s, s:I, s:I, s:I, s:I, s:I, s:b, s:o, s:o, s:o}", "v",
-			      SNAPSHOT_VERSION, "phase", (int)s->phase, "paused", s->paused, "title", s->title,
-			      "opened", (json_int_t)s->opened_ms, "phase_end", (json_int_t)s->phase_end_ms,
-			      "remaining", (json_int_t)s->remaining_ms, "paused_at",
-			      (json_int_t)s->paused_at_ms, "planned_end", (json_int_t)s->planned_end_ms,
-			      "warned", s->warned, "upcoming", up, "rounds", rounds, "cohosts", cohosts);
-	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
-	json_decref(o);
-	return text;
-}
-
-static const char *opt_str(json_t *v)
-{
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-int session_restore(struct session *s, const char *text, struct buf *why)
-{
-	json_error_t err;
-	json_t *o = json_loads(text, 0, &err);
-	int v = 0, phase = 0, paused = 0, warned = 0;
-	const char *title = NULL;
-	json_int_t opened = 0, phase_end = 0, remaining = 0, paused_at = 0, planned_end = 0;
-	json_t *up = NULL, *rounds = NULL, *cohosts = NULL;
-	if (!o || json_unpack_ex(o, &err, 0, "{s:i, s:i, s:b, s:s, s:I, s:I, s:I, s:I, s:I, s:b, s:o, s:o, s:o}",
-				 "v", &v, "phase", &phase, "paused", &paused, "title", &title, "opened",
-				 &opened, "phase_end", &phase_end, "remaining", &remaining, "paused_at",
-				 &paused_at, "planned_end", &planned_end, "warned", &warned, "upcoming", &up,
-				 "rounds", &rounds, "cohosts", &cohosts) != 0) {
-		buf_printf(why, "unreadable saved state (%s)", err.text);
-		json_decref(o);
-		return -1;
-	}
-	if (v != SNAPSHOT_VERSION || (phase != SESSION_INTRO && phase != SESSION_ROUND) ||
-	    !json_is_array(up) || !json_is_array(rounds) || !json_is_array(cohosts) ||
-	    (phase == SESSION_ROUND && !json_array_size(rounds))) {
-		buf_printf(why, "saved state of another version or shape (version %d)", v);
-		json_decref(o);
-		return -1;
-	}
-	clear_upcoming(s);
-	clear_rounds(s);
-	clear_cohosts(s);
-	strmap_clear(&s->participants);
-	s->messages = 0;
-	free(s->title);
-	s->title = mem_strdup(title);
-	s->phase = (enum session_phase)phase;
-	s->paused = paused;
-	s->opened_ms = opened;
-	s->phase_end_ms = phase_end;
-	s->remaining_ms = remaining;
-	s->paused_at_ms = paused_at;
-	s->planned_end_ms = planned_end;
-	s->warned = warned;
-	size_t i;
-	json_t *e;
-	json_array_foreach(up, i, e) {
-		const char *t = opt_str(json_array_get(e, 0));
-		s->upcoming = mem_grow(s->upcoming, &s->cap_upcoming, s->n_upcoming + 1, sizeof *s->upcoming);
-		s->upcoming[s->n_upcoming++] = (struct topic){mem_strdup(t ? t : ""),
-							      json_number_value(json_array_get(e, 1))};
-	}
-	json_array_foreach(rounds, i, e) {
-		const char *t = opt_str(json_object_get(e, "topic"));
-		const char *agenda = opt_str(json_object_get(e, "agenda_topic"));
-		const char *poster = opt_str(json_object_get(e, "poster"));
-		s->rounds = mem_grow(s->rounds, &s->cap_rounds, s->n_rounds + 1, sizeof *s->rounds);
-		s->rounds[s->n_rounds++] = (struct session_round){
-			(int)json_integer_value(json_object_get(e, "n")), mem_strdup(t ? t : ""),
-			json_number_value(json_object_get(e, "minutes")),
-			json_integer_value(json_object_get(e, "started")),
-			json_integer_value(json_object_get(e, "ended")),
-			json_is_true(json_object_get(e, "by_host")), agenda ? mem_strdup(agenda) : NULL,
-			poster ? mem_strdup(poster) : NULL};
-	}
-	json_array_foreach(cohosts, i, e) {
-		if (!json_is_string(e))
-			continue;
-		s->cohosts = mem_grow(s->cohosts, &s->cap_cohosts, s->n_cohosts + 1, sizeof *s->cohosts);
-		s->cohosts[s->n_cohosts++] = mem_strdup(json_string_value(e));
-	}
-	json_decref(o);
-	return 0;
-}
-
-void session_restore_tally(struct session *s, const char *key, uint64_t messages)
-{
-	s->messages += messages;
-	if (key && !strmap_has(&s->participants, key))
-		strmap_put(&s->participants, key, NULL);
 }

@@ -222,6 +222,16 @@ sqlite3 *store_db(struct store *st)
 	return st->db;
 }
 
+sqlite3_stmt *store_prepare(struct store *st, const char *sql)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK) {
+		log_error("store %s: %s", st->path, sqlite3_errmsg(st->db));
+		return NULL;
+	}
+	return q;
+}
+
 const struct store_stats *store_stats(const struct store *st)
 {
 	return &st->stats;

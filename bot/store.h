@@ -43,6 +43,9 @@ int store_open_readonly(const char *path, struct store **out, struct buf *err);
 void store_close(struct store *st);
 /* Read access for the transcript model and search (same thread). */
 sqlite3 *store_db(struct store *st);
+/* A statement on the store's connection for a query run now and then (the
+ * caller finalizes it), or NULL with the error logged. */
+sqlite3_stmt *store_prepare(struct store *st, const char *sql);
 int store_schema_version(void);
 
 /* Commits the open transaction, if any. Returns 0, or -1 (logged) when

@@ -6,8 +6,8 @@
 
 int store_meta_get(struct store *st, const char *key, struct buf *out)
 {
-	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2(store_db(st), "SELECT value FROM meta WHERE key = ?1", -1, &q, NULL) != SQLITE_OK)
+	sqlite3_stmt *q = store_prepare(st, "SELECT value FROM meta WHERE key = ?1");
+	if (!q)
 		return -1;
 	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(q);
@@ -20,13 +20,10 @@ int store_meta_get(struct store *st, const char *key, struct buf *out)
 
 int store_meta_set(struct store *st, const char *key, const char *value)
 {
-	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2(store_db(st), "INSERT INTO meta (key, value) VALUES (?1, ?2) "
-					     "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-			       -1, &q, NULL) != SQLITE_OK) {
-		log_error("store: cannot save %s: %s", key, sqlite3_errmsg(store_db(st)));
+	sqlite3_stmt *q = store_prepare(st, "INSERT INTO meta (key, value) VALUES (?1, ?2) "
+					   "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+	if (!q)
 		return -1;
-	}
 	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, value, -1, SQLITE_STATIC);
 	int rc = store_write(st, q, "save a value");
@@ -36,8 +33,8 @@ int store_meta_set(struct store *st, const char *key, const char *value)
 
 int store_meta_delete(struct store *st, const char *key)
 {
-	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2(store_db(st), "DELETE FROM meta WHERE key = ?1", -1, &q, NULL) != SQLITE_OK)
+	sqlite3_stmt *q = store_prepare(st, "DELETE FROM meta WHERE key = ?1");
+	if (!q)
 		return -1;
 	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
 	int rc = store_write(st, q, "remove a value");

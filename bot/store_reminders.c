@@ -6,18 +6,6 @@
 #include "log.h"
 #include "mem.h"
 
-/* Prepares sql on the store's connection; logs and returns NULL on error.
- * These run a few times a day: not worth keeping prepared. */
-static sqlite3_stmt *prepare(struct store *st, const char *sql)
-{
-	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2(store_db(st), sql, -1, &q, NULL) != SQLITE_OK) {
-		log_error("store: %s", sqlite3_errmsg(store_db(st)));
-		return NULL;
-	}
-	return q;
-}
-
 static int step_done(struct store *st, sqlite3_stmt *q)
 {
 	int rc = store_write(st, q, "save a reminder subscription");
@@ -27,7 +15,7 @@ static int step_done(struct store *st, sqlite3_stmt *q)
 
 int store_remind_is_set(struct store *st, const char *network, const char *room, const char *key)
 {
-	sqlite3_stmt *q = prepare(st, "SELECT 1 FROM reminder_subscriptions"
+	sqlite3_stmt *q = store_prepare(st, "SELECT 1 FROM reminder_subscriptions"
 				      " WHERE network = ?1 AND room = ?2 AND person_key = ?3");
 	if (!q)
 		return -1;
@@ -50,7 +38,7 @@ int store_remind_set(struct store *st, const char *network, const char *room, co
 			store_remind_rename(st, network, key, nick);
 		return 0;
 	}
-	sqlite3_stmt *q = prepare(st, on ? "INSERT INTO reminder_subscriptions (network, room, person_key,"
+	sqlite3_stmt *q = store_prepare(st, on ? "INSERT INTO reminder_subscriptions (network, room, person_key,"
 					   " nick, account, added_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
 					 : "DELETE FROM reminder_subscriptions"
 					   " WHERE network = ?1 AND room = ?2 AND person_key = ?3");
@@ -73,7 +61,7 @@ int store_remind_list(struct store *st, const char *network, const char *room,
 {
 	*out = NULL;
 	*n_out = 0;
-	sqlite3_stmt *q = prepare(st, "SELECT person_key, nick, account FROM reminder_subscriptions"
+	sqlite3_stmt *q = store_prepare(st, "SELECT person_key, nick, account FROM reminder_subscriptions"
 				      " WHERE network = ?1 AND room = ?2 ORDER BY added_ms, person_key");
 	if (!q)
 		return -1;
@@ -113,7 +101,7 @@ void store_subscribers_free(struct store_subscriber *v, size_t n)
 
 void store_remind_rename(struct store *st, const char *network, const char *key, const char *nick)
 {
-	sqlite3_stmt *q = prepare(st, "UPDATE reminder_subscriptions SET nick = ?3"
+	sqlite3_stmt *q = store_prepare(st, "UPDATE reminder_subscriptions SET nick = ?3"
 				      " WHERE network = ?1 AND person_key = ?2 AND nick IS NOT ?3");
 	if (!q)
 		return;
@@ -125,7 +113,7 @@ void store_remind_rename(struct store *st, const char *network, const char *key,
 
 int64_t store_last_opened_ms(struct store *st, const char *network, const char *room)
 {
-	sqlite3_stmt *q = prepare(st, "SELECT coalesce(max(c.started_ms), 0) FROM chats c"
+	sqlite3_stmt *q = store_prepare(st, "SELECT coalesce(max(c.started_ms), 0) FROM chats c"
 				      " JOIN rooms r ON r.id = c.room_id WHERE r.network = ?1 AND r.name = ?2");
 	if (!q)
 		return -1;

@@ -6,19 +6,9 @@
 #include "event.h"
 #include "log.h"
 
-static sqlite3_stmt *prepare(struct store *st, const char *sql)
-{
-	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2(store_db(st), sql, -1, &q, NULL) != SQLITE_OK) {
-		log_error("store: %s", sqlite3_errmsg(store_db(st)));
-		return NULL;
-	}
-	return q;
-}
-
 int64_t store_unended_chat(struct store *st, const char *network, const char *room)
 {
-	sqlite3_stmt *q = prepare(st, "SELECT c.id, c.ended_ms FROM chats c JOIN rooms r ON r.id = c.room_id"
+	sqlite3_stmt *q = store_prepare(st, "SELECT c.id, c.ended_ms FROM chats c JOIN rooms r ON r.id = c.room_id"
 				      " WHERE r.network = ?1 AND r.name = ?2 ORDER BY c.id DESC LIMIT 1");
 	if (!q)
 		return -1;
@@ -37,7 +27,7 @@ int store_chat_tally(struct store *st, int64_t chat_id,
 {
 	/* in the chat's event range; the session counts room lines that are
 	 * not the bot's and not commands */
-	sqlite3_stmt *q = prepare(st, "SELECT p.key, count(*) FROM chats c"
+	sqlite3_stmt *q = store_prepare(st, "SELECT p.key, count(*) FROM chats c"
 				      " JOIN events e ON e.id >= c.first_event_id AND e.chat_id = c.id"
 				      " JOIN people p ON p.id = e.person_id"
 				      " WHERE c.id = ?1 AND e.kind IN (?2, ?3, ?4) AND (e.flags & ?5) = 0"
@@ -56,18 +46,17 @@ int store_chat_tally(struct store *st, int64_t chat_id,
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-int store_bot_said(struct store *st, int64_t chat_id, const char *prefix, int64_t since_ms)
+int store_bot_said(struct store *st, int64_t chat_id, const char *prefix)
 {
-	sqlite3_stmt *q = prepare(st, "SELECT 1 FROM chats c JOIN events e ON e.id >= c.first_event_id"
+	sqlite3_stmt *q = store_prepare(st, "SELECT 1 FROM chats c JOIN events e ON e.id >= c.first_event_id"
 				      " AND e.chat_id = c.id WHERE c.id = ?1 AND (e.flags & ?2) != 0"
-				      " AND e.ts_ms >= ?3 AND substr(e.text, 1, ?4) = ?5 LIMIT 1");
+				      " AND substr(e.text, 1, ?3) = ?4 LIMIT 1");
 	if (!q)
 		return -1;
 	sqlite3_bind_int64(q, 1, chat_id);
 	sqlite3_bind_int(q, 2, EVENT_F_SELF);
-	sqlite3_bind_int64(q, 3, since_ms);
-	sqlite3_bind_int(q, 4, (int)strlen(prefix));
-	sqlite3_bind_text(q, 5, prefix, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 3, (int)strlen(prefix));
+	sqlite3_bind_text(q, 4, prefix, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(q);
 	sqlite3_finalize(q);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
@@ -76,7 +65,7 @@ int store_bot_said(struct store *st, int64_t chat_id, const char *prefix, int64_
 int64_t store_last_event_ms(struct store *st, const char *network, const char *room)
 {
 	/* the newest row of the room, found from the end of the table */
-	sqlite3_stmt *q = prepare(st, "SELECT e.ts_ms FROM events e WHERE e.room_id ="
+	sqlite3_stmt *q = store_prepare(st, "SELECT e.ts_ms FROM events e WHERE e.room_id ="
 				      " (SELECT id FROM rooms WHERE network = ?1 AND name = ?2)"
 				      " ORDER BY e.id DESC LIMIT 1");
 	if (!q)

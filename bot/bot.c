@@ -261,9 +261,9 @@ static void chat_resume(struct bot_chat *c)
 	if (r && !r->posted_by_host) {
 		char prefix[16];
 		snprintf(prefix, sizeof prefix, "T%d:", r->number);
-		if (store_bot_said(b->store, id, prefix, 0) == 0) {
+		if (store_bot_said(b->store, id, prefix) == 0) {
 			struct buf line = BUF_INIT;
-			buf_printf(&line, "T%d: %s — answer with A%d", r->number, r->topic, r->number);
+			session_topic_line(r, &line);
 			NET(c->net, say, c->cfg->room, line.p);
 			buf_free(&line);
 		}

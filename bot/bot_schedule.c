@@ -22,6 +22,12 @@
 
 static void sched_timer(lws_sorted_usec_list_t *sul);
 
+/* When reminder i before the next opening is due (UTC ms). */
+static int64_t reminder_at(const struct bot_chat *c, size_t i)
+{
+	return c->next_open_ms - (int64_t)(c->cfg->reminders[i] * 60000);
+}
+
 /* The next opening after `after`, the reminders still ahead of now, and
  * the timer for whichever comes first. */
 static void plan(struct bot_chat *c, int64_t after, int64_t now)
@@ -33,8 +39,7 @@ static void plan(struct bot_chat *c, int64_t after, int64_t now)
 		return;
 	}
 	c->next_reminder = 0;
-	while (c->next_reminder < cfg->n_reminders &&
-	       c->next_open_ms - (int64_t)(cfg->reminders[c->next_reminder] * 60000) <= now)
+	while (c->next_reminder < cfg->n_reminders && reminder_at(c, c->next_reminder) <= now)
 		c->next_reminder++;
 }
 
@@ -46,7 +51,7 @@ static void arm(struct bot_chat *c, int64_t now)
 	}
 	int64_t due = c->next_open_ms;
 	if (c->next_reminder < c->cfg->n_reminders)
-		due = c->next_open_ms - (int64_t)(c->cfg->reminders[c->next_reminder] * 60000);
+		due = reminder_at(c, c->next_reminder);
 	int64_t wait = due - now;
 	wait = wait < 0 ? 0 : wait > 3600000 ? 3600000 : wait; /* hourly: the wall clock may jump */
 	lws_sul_schedule(c->bot->ctx, 0, &c->sul_sched, sched_timer, (lws_usec_t)wait * LWS_US_PER_MS + 1000);
@@ -116,10 +121,8 @@ static void sched_timer(lws_sorted_usec_list_t *sul)
 		return;
 	/* reminders due: the latest one only, if several fell due at once */
 	bool due = false;
-	while (c->next_reminder < c->cfg->n_reminders &&
-	       c->next_open_ms - (int64_t)(c->cfg->reminders[c->next_reminder] * 60000) <= now) {
-		int64_t at = c->next_open_ms - (int64_t)(c->cfg->reminders[c->next_reminder] * 60000);
-		due = now - at <= LATE_REMINDER_MS;
+	while (c->next_reminder < c->cfg->n_reminders && reminder_at(c, c->next_reminder) <= now) {
+		due = now - reminder_at(c, c->next_reminder) <= LATE_REMINDER_MS;
 		c->next_reminder++;
 	}
 	/* not while a chat is on (a host opened it early): it would say the

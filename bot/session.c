@@ -329,10 +329,19 @@ static void begin_round(struct session *s, int64_t now, int number, char *topic,
 	s->paused = false;
 	s->phase_end_ms = now + minutes_ms(minutes);
 	s->warned = false;
-	if (!by_host)
-		say(s, "T%d: %s — answer with A%d", number, topic, number);
+	if (!by_host) {
+		struct buf line = BUF_INIT;
+		session_topic_line(r, &line);
+		say(s, "%s", line.p);
+		buf_free(&line);
+	}
 	if (s->hooks.round_started)
 		s->hooks.round_started(s->hooks.ud, r);
+}
+
+void session_topic_line(const struct session_round *r, struct buf *out)
+{
+	buf_printf(out, "T%d: %s — answer with A%d", r->number, r->topic, r->number);
 }
 
 static void finish(struct session *s, int64_t now, const char *reason)

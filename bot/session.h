@@ -119,6 +119,9 @@ int session_skip(struct session *s, int64_t now, const char *by, struct buf *rep
 int session_end(struct session *s, int64_t now, const char *by, struct buf *reply);
 int session_add_cohost(struct session *s, const char *account, const char *by, struct buf *reply);
 
+/* The bot's post of a round's topic: "T2: ... — answer with A2". */
+void session_topic_line(const struct session_round *r, struct buf *out);
+
 /* Participant answers. */
 void session_describe_time(const struct session *s, int64_t now, struct buf *out);
 /* One line per topic, appended to out separated by '\n'. */

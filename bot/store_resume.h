@@ -20,8 +20,8 @@ int store_chat_tally(struct store *st, int64_t chat_id,
 /* The time of the last event stored in a room (UTC ms), 0 if none, -1 on
  * error. */
 int64_t store_last_event_ms(struct store *st, const char *network, const char *room);
-/* Did the bot say a line starting with prefix in the chat at or after
- * since_ms? 1 yes, 0 no, -1 error. */
-int store_bot_said(struct store *st, int64_t chat_id, const char *prefix, int64_t since_ms);
+/* Did the bot say a line starting with prefix in the chat? 1 yes, 0 no,
+ * -1 error. */
+int store_bot_said(struct store *st, int64_t chat_id, const char *prefix);
 
 #endif

@@ -52,6 +52,7 @@ struct tmx {
 	size_t n_configured;        /* rooms[0..n_configured) are the config's */
 	size_t joining;             /* next configured room to join */
 	bool live;                  /* a sync after start has been processed */
+	bool announce;              /* joined: say "ready" after the next sync */
 	bool quitting;
 	int backoff_ms;
 	lws_sorted_usec_list_t sul_retry;

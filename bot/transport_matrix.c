@@ -460,6 +460,11 @@ static void finish_sync(struct tmx *m)
 	json_decref(j);
 	m->held = NULL;
 	m->live = true;
+	if (m->announce) {
+		m->announce = false;
+		if (m->base.hooks.ready)
+			m->base.hooks.ready(m->base.hooks.ud, &m->base);
+	}
 	sync_request(m);
 }
 
@@ -523,7 +528,8 @@ static void sync_request(struct tmx *m)
 	if (m->quitting)
 		return;
 	struct buf path = BUF_INIT;
-	int timeout_ms = m->live || m->since ? (int)(m->base.cfg->mx_sync_timeout_seconds * 1000) : 0;
+	/* the first sync catches up at once; later ones long-poll */
+	int timeout_ms = m->live ? (int)(m->base.cfg->mx_sync_timeout_seconds * 1000) : 0;
 	buf_printf(&path, "/sync?timeout=%d", timeout_ms);
 	if (m->filter_id) {
 		buf_adds(&path, "&filter=");
@@ -666,9 +672,10 @@ static void next_step(struct tmx *m)
 			m->req = mx_request(m, "POST", &path, NULL, 60, on_join);
 			break;
 		}
+		/* "ready" waits for the first sync: what it brings is history, so
+		 * the bot takes commands only once it has caught up */
 		m->phase = MX_SYNC;
-		if (m->base.hooks.ready)
-			m->base.hooks.ready(m->base.hooks.ud, &m->base);
+		m->announce = true;
 		mx_out_kick(m);
 		sync_request(m);
 		break;

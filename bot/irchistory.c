@@ -35,28 +35,42 @@
 
 /* ---- keys of lines already read ---------------------------------------- */
 
-static uint64_t fnv(uint64_t h, const char *s)
+/* A key is a hash of a few fields, each as its length and bytes, taken
+ * eight at a time: it runs for every line read, so it is kept cheap.
+ * Keys live only in memory (the ring below), never in the store. */
+static uint64_t mix(uint64_t h, uint64_t v)
 {
-	for (; s && *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ULL;
+	h = (h ^ v) * 0x9e3779b97f4a7c15ULL;
+	return h ^ (h >> 31);
+}
+
+static uint64_t mix_str(uint64_t h, const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	h = mix(h, n);
+	for (; n >= 8; n -= 8, s += 8) {
+		uint64_t w;
+		memcpy(&w, s, 8);
+		h = mix(h, w);
 	}
-	h ^= 0xff; /* a separator no UTF-8 text contains */
-	h *= 0x100000001b3ULL;
+	if (n) {
+		uint64_t w = 0;
+		memcpy(&w, s, n);
+		h = mix(h, w);
+	}
 	return h;
 }
 
 static uint64_t key_msgid(const char *folded_room, const char *msgid)
 {
-	return fnv(fnv(fnv(0xcbf29ce484222325ULL, "id"), folded_room), msgid);
+	return mix_str(mix_str(mix(0, 1), folded_room), msgid);
 }
 
 static uint64_t key_content(const char *folded_room, const struct event *ev)
 {
-	char ts[24];
-	snprintf(ts, sizeof ts, "%" PRId64, ev->ts_ms);
-	uint64_t h = fnv(fnv(0xcbf29ce484222325ULL, "line"), folded_room);
-	return fnv(fnv(fnv(fnv(h, ts), ev->nick), ev->text), event_kind_name(ev->kind));
+	uint64_t h = mix_str(mix(0, 2), folded_room);
+	h = mix(mix(h, (uint64_t)ev->ts_ms), (uint64_t)ev->kind);
+	return mix_str(mix_str(h, ev->nick), ev->text);
 }
 
 static bool seen_has(const struct irc *irc, uint64_t k)
@@ -229,9 +243,12 @@ static void keep_time(struct irc_channel *ch, const struct event *ev, bool messa
 
 bool irc_gap_line(struct irc *irc, int c, struct event *ev)
 {
-	char folded[256];
-	snprintf(folded, sizeof folded, "%s", ev->room ? ev->room : "");
-	ircmsg_casefold(folded, irc->cm);
+	char buf[256];
+	const char *folded = c >= 0 ? irc->chans[c].folded : buf;
+	if (c < 0) {
+		snprintf(buf, sizeof buf, "%s", ev->room ? ev->room : "");
+		ircmsg_casefold(buf, irc->cm);
+	}
 	uint64_t kc = key_content(folded, ev), km = ev->msgid ? key_msgid(folded, ev->msgid) : 0;
 	bool replay = ev->flags & EVENT_F_REPLAY;
 	bool dup = replay && ((km && seen_has(irc, km)) ||

@@ -108,7 +108,25 @@ class Bot:
                               % (timeout, sig, self.tail()))
         if self._log:
             self._log.close()
+        if self.proc.returncode == 0 and os.path.exists(self.store_path):
+            self.check_store()
         return self.proc.returncode
+
+    def check_store(self):
+        """The store the bot leaves is whole: SQLite's integrity check, and
+        no row pointing nowhere (the bot does not have SQLite enforce the
+        REFERENCES; store.c says why)."""
+        con = self.db()
+        try:
+            ok = con.execute("PRAGMA quick_check").fetchall()
+            dangling = con.execute("SELECT * FROM pragma_foreign_key_check").fetchall()
+        finally:
+            con.close()
+        if [tuple(r) for r in ok] != [("ok",)]:
+            raise TestFailure("the store fails SQLite's check: %r" % [tuple(r) for r in ok])
+        if dangling:
+            raise TestFailure("rows of the store point nowhere (table, rowid, parent, fk): %r"
+                              % [tuple(r) for r in dangling][:10])
 
     def db(self):
         con = sqlite3.connect("file:%s?mode=ro" % self.store_path, uri=True, timeout=10)

@@ -30,6 +30,14 @@ static int64_t scalar(struct store *st, const char *sql)
 	return v;
 }
 
+/* SQLite does not enforce the REFERENCES (store.c): every store a test
+ * leaves is checked for a row that points nowhere */
+static void close_checked(struct store *st)
+{
+	assert_int_equal(scalar(st, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+	store_close(st);
+}
+
 static struct event msg(const char *nick, const char *text, const char *msgid, int64_t ts)
 {
 	return (struct event){.kind = EVENT_MESSAGE, .network = "testnet", .room = "#hcsm",
@@ -59,7 +67,7 @@ static void test_events_once_per_msgid(void **state)
 	assert_int_equal(store_stats(st)->duplicates, 1);
 	/* nothing of a hostmask is kept: the schema has no column for one */
 	assert_int_equal(scalar(st, "SELECT count(*) FROM pragma_table_info('events') WHERE name LIKE '%host%'"), 0);
-	store_close(st);
+	close_checked(st);
 }
 
 static void test_msgkey_collision_loses_nothing(void **state)
@@ -75,7 +83,7 @@ static void test_msgkey_collision_loses_nothing(void **state)
 	store_commit(st);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM events"), 2);
 	assert_int_equal(scalar(st, "SELECT msgkey IS NULL FROM events WHERE text LIKE 'second%'"), 1);
-	store_close(st);
+	close_checked(st);
 }
 
 static void test_chat_rounds_and_linking(void **state)
@@ -98,7 +106,7 @@ static void test_chat_rounds_and_linking(void **state)
 	assert_int_equal(scalar(st, "SELECT ended_ms FROM chats WHERE id = 1"), 4000);
 	assert_int_equal(scalar(st, "SELECT round FROM events WHERE msgid = 'm10'"), 1);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM hosts WHERE chat_id = 1 AND role = 'host'"), 1);
-	store_close(st);
+	close_checked(st);
 }
 
 static void test_optout(void **state)
@@ -116,7 +124,7 @@ static void test_optout(void **state)
 	store_person_key(NULL, "guest{1}", &k);
 	assert_string_equal(k.p, "n:guest{1}");
 	buf_free(&k);
-	store_close(st);
+	close_checked(st);
 }
 
 static void test_full_text_index(void **state)
@@ -154,7 +162,7 @@ static void test_full_text_index(void **state)
 	assert_int_equal(scalar(st, "SELECT count(*) FROM events_fts WHERE events_fts MATCH 'nurses'"), 0);
 	sqlite3_exec(store_db(st), "INSERT INTO events_fts(events_fts) VALUES('integrity-check')", NULL, NULL, NULL);
 	assert_int_equal(sqlite3_errcode(store_db(st)), SQLITE_OK);
-	store_close(st);
+	close_checked(st);
 	/* the watermark survives a restart: nothing is indexed twice */
 	st = store_fixture_open();
 	assert_false(store_index_behind(st));
@@ -163,7 +171,7 @@ static void test_full_text_index(void **state)
 	store_commit(st);
 	assert_int_equal(store_index_pending(st, 0), 1);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM events_fts WHERE events_fts MATCH 'telehealth'"), 2);
-	store_close(st);
+	close_checked(st);
 }
 
 static void test_reopen_and_version(void **state)
@@ -175,10 +183,16 @@ static void test_reopen_and_version(void **state)
 	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
 	assert_string_equal((const char *)sqlite3_column_text(q, 0), "wal");
 	sqlite3_finalize(q);
-	assert_int_equal(scalar(st, "PRAGMA foreign_keys"), 1);
-	store_close(st);
+	assert_int_equal(scalar(st, "PRAGMA foreign_keys"), 0); /* checked by the tests instead */
+	/* ...and that check sees a row pointing nowhere */
+	assert_int_equal(sqlite3_exec(store_db(st), "INSERT INTO events (room_id, ts_ms, kind, flags) "
+				      "VALUES (4242, 1, 1, 0)", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM pragma_foreign_key_check"), 1);
+	assert_int_equal(sqlite3_exec(store_db(st), "DELETE FROM events WHERE room_id = 4242", NULL,
+				      NULL, NULL), SQLITE_OK);
+	close_checked(st);
 	st = store_fixture_open(); /* no migration the second time */
-	store_close(st);
+	close_checked(st);
 	/* a store from a newer rounds is refused with a clear message */
 	sqlite3 *db;
 	sqlite3_open(store_fixture_path, &db);
@@ -238,7 +252,7 @@ static void test_slugs_never_collide(void **state)
 	assert_string_equal(slug_of(st, e, s, sizeof s), "etc-2026-11-22");
 	assert_string_equal(slug_of(st, f, s, sizeof s), "chat-2026-11-22");
 	store_commit(st);
-	store_close(st);
+	close_checked(st);
 }
 
 static void test_readonly_open(void **state)
@@ -255,7 +269,7 @@ static void test_readonly_open(void **state)
 	/* closing the reader indexed nothing: the writer still has its row to index */
 	assert_true(store_index_behind(st));
 	assert_int_equal(store_index_pending(st, 0), 1);
-	store_close(st);
+	close_checked(st);
 	char missing[400];
 	snprintf(missing, sizeof missing, "%s/nope.db", store_fixture_dir);
 	assert_int_equal(store_open_readonly(missing, &ro, &err), -1);
@@ -317,7 +331,7 @@ static void test_full_disk_loses_nothing(void **state)
 
 	/* space again: closing tries them all */
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
-	store_close(st);
+	close_checked(st);
 	st = store_fixture_open();
 	assert_false(store_failing(st));
 	assert_int_equal(scalar(st, "SELECT count(*) FROM events"), 4);
@@ -337,7 +351,7 @@ static void test_full_disk_loses_nothing(void **state)
 	assert_int_equal(scalar(st, "SELECT count(*) FROM rounds WHERE number = 1 AND ended_ms = 5000"), 1);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM people"), 4);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM participants"), 3);
-	store_close(st);
+	close_checked(st);
 }
 
 int main(void)

@@ -20,6 +20,7 @@
 
 #define BOT_MAX_ROOMS 32     /* rooms per network (IRC tracks at most 32 channels) */
 #define INDEX_DELAY_MS 200  /* let a burst settle before indexing it */
+#define INDEX_MAX_WAIT_MS 2000 /* ...but index a long one at least this often */
 #define INDEX_BATCH 20000
 #define SHUTDOWN_GRACE_MS 10000 /* posts still queued (a wrap-up) go out paced */
 
@@ -313,18 +314,28 @@ static void index_timer(lws_sorted_usec_list_t *sul)
 {
 	struct bot *b = lws_container_of(sul, struct bot, sul_index);
 	b->index_scheduled = false;
+	b->index_due = 0;
 	if (store_index_pending(b->store, INDEX_BATCH) > 0 && store_index_behind(b->store)) {
 		b->index_scheduled = true;
 		lws_sul_schedule(b->ctx, 0, &b->sul_index, index_timer, 10 * LWS_US_PER_MS);
 	}
 }
 
+/* Lines are indexed once their burst settles (INDEX_DELAY_MS without a new
+ * one), in one batch: fewer, larger batches cost the full-text index less
+ * (fewer segments to merge). A burst that goes on is still indexed every
+ * INDEX_MAX_WAIT_MS. */
 static void index_soon(struct bot *b)
 {
-	if (b->index_scheduled || !store_index_behind(b->store))
-		return;
+	if (!store_index_behind(b->store) || (b->index_scheduled && !b->index_due))
+		return; /* nothing to index, or the timer is already draining */
+	int64_t now = clock_mono_ms();
+	if (!b->index_due)
+		b->index_due = now + INDEX_MAX_WAIT_MS;
+	int64_t at = now + INDEX_DELAY_MS < b->index_due ? now + INDEX_DELAY_MS : b->index_due;
 	b->index_scheduled = true;
-	lws_sul_schedule(b->ctx, 0, &b->sul_index, index_timer, INDEX_DELAY_MS * LWS_US_PER_MS);
+	lws_sul_cancel(&b->sul_index); /* pushed back: the burst goes on */
+	lws_sul_schedule(b->ctx, 0, &b->sul_index, index_timer, (at - now) * LWS_US_PER_MS);
 }
 
 /* ---- events -------------------------------------------------------------- */

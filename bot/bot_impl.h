@@ -78,6 +78,7 @@ struct bot {
 	struct buf arena, key, scratch;
 	lws_sorted_usec_list_t sul_index;
 	bool index_scheduled;
+	int64_t index_due;      /* monotonic ms: index by then however busy; 0: nothing waits */
 	/* transcripts to write (again), one per loop turn: ended chats, and the
 	 * chats of someone who just opted out */
 	int64_t *exports;

@@ -5,7 +5,8 @@ channel messages, next to a bare reader of the same channel, in one run.
 A real InspIRCd + Atheme network (tests/harness, flood limits raised) and
 a running chat; `blast` (C) has SENDERS clients write MESSAGES channel
 messages as fast as the server takes them; `reader` (C) only reads the
-channel. We measure, for the bot and for the reader: CPU seconds during the
+channel; `libfloor` (C) only links and starts the libraries the bot is
+built on, for the memory floor they set. We measure, for the bot and for the reader: CPU seconds during the
 burst (from /proc), peak resident memory (VmHWM), and when the last message
 was seen; for the bot also when the store had every message committed and
 when the full-text index had caught up. Every message is then checked in
@@ -115,7 +116,8 @@ def main():
     rounds = os.path.join(args.build, "rounds")
     blast = os.path.join(args.build, "tests", "bench", "blast")
     reader = os.path.join(args.build, "tests", "bench", "reader")
-    for p in (rounds, blast, reader):
+    libfloor = os.path.join(args.build, "tests", "bench", "libfloor")
+    for p in (rounds, blast, reader, libfloor):
         if not os.access(p, os.X_OK):
             raise SystemExit("bench: %s is missing; build first (cmake --build %s)" % (p, args.build))
 
@@ -151,6 +153,7 @@ def main():
             for line in f:
                 if "events stored in" in line or "lines in" in line:
                     print("bot: " + line.split(" ", 2)[2].strip())
+    result["floor_rss"] = library_floor(libfloor, d)
     report(args, result)
     if not args.keep:
         subprocess.run(["rm", "-rf", d])
@@ -240,6 +243,18 @@ def rd_cpu_from(out, rd):
     return None
 
 
+def library_floor(libfloor, d):
+    """Peak memory (KB) of a program that only links and starts the
+    libraries the bot is built on (tests/bench/libfloor.c)."""
+    p = subprocess.Popen([libfloor, d], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        wait_line(p, "ready", 10)
+        return peak_rss_kb(p.pid)
+    finally:
+        p.stdin.close()
+        p.wait(10)
+
+
 def report(args, r):
     print("rounds burst benchmark: %d messages from %d senders into one channel" % (args.messages, args.senders))
     for line in machine():
@@ -258,6 +273,9 @@ def report(args, r):
                                      (r["reader_rss"] or 0) / 1024.0))
     print("  %-40s %10.1f" % ("  of which private (RssAnon, sampled), MB", r["bot_anon"] / 1024.0))
     print("  %-40s %10.1f" % ("  of which shared libraries (RssFile), MB", r["bot_file"] / 1024.0))
+    print("  %-40s %10.1f   (libfloor: links and starts them, does nothing)"
+          % ("peak memory of the same libraries, MB", r["floor_rss"] / 1024.0))
+    print("  %-40s %10.1f" % ("rounds above that floor, MB", (r["bot_rss"] - r["floor_rss"]) / 1024.0))
     if r["reader_last"]:
         burst = r["reader_last"] - r["t0"]
         print("  %-40s %10s %10.2f" % ("burst seen by the reader, s", "", burst))

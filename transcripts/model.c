@@ -1,14 +1,13 @@
 #include "model.h"
+#include "model_impl.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
 #include "event.h"
 #include "mem.h"
-#include "pseudonym.h"
 #include "redact.h"
 #include "strmap.h"
 #include "utf8.h"
@@ -37,36 +36,11 @@ struct transcript_arena {
 	char data[];
 };
 
-/* What moderation decided about one line (HIDE and REDACT only). */
-struct moderation {
-	bool hide;
-	struct redact_spans spans;
-};
-
-struct loader {
-	sqlite3 *db;
-	struct transcript *t;
-	struct buf *err;
-	int64_t room_id;
-	struct buf tmp;          /* scratch for UTF-8 repair */
-	struct buf key;          /* scratch for map keys */
-	struct buf text;         /* scratch for redaction */
-	struct strmap by_msgid;  /* msgid -> message index + 1 (published only) */
-	struct strmap people;    /* participant key -> participant index + 1 */
-	struct strmap withheld;  /* person ids of opted-out authors seen */
-	struct strmap moderated; /* event id -> struct moderation */
-	struct strmap pseudonyms; /* pseudonym -> participant index + 1 (uniqueness) */
-	char *salt;              /* with pseudonyms: the store's secret */
-	sqlite3_stmt *seen_before; /* sql_seen_before, prepared on first use */
-	int64_t *person_of;      /* per message: its author's person id (-1: none) */
-	size_t cap_messages, cap_participants;
-};
-
 static char *arena_alloc(struct transcript *t, size_t n);
 
 /* Copies s[0..n) (up to any NUL) into the arena as a C string, valid UTF-8.
  * The result lives as long as the transcript. */
-static const char *arena_strn(struct loader *l, const char *s, size_t n)
+const char *model_strn(struct loader *l, const char *s, size_t n)
 {
 	n = strnlen(s, n);
 	if (!utf8_valid(s, n)) {
@@ -122,28 +96,28 @@ static char *arena_alloc(struct transcript *t, size_t n)
 }
 
 /* Column i as a string in the arena; NULL for SQL NULL. */
-static const char *col_str(struct loader *l, sqlite3_stmt *q, int i)
+const char *model_col_str(struct loader *l, sqlite3_stmt *q, int i)
 {
 	if (sqlite3_column_type(q, i) == SQLITE_NULL)
 		return NULL;
 	const char *s = (const char *)sqlite3_column_text(q, i);
 	if (!s)
 		return NULL;
-	return arena_strn(l, s, (size_t)sqlite3_column_bytes(q, i));
+	return model_strn(l, s, (size_t)sqlite3_column_bytes(q, i));
 }
 
-static const char *col_str_or_empty(struct loader *l, sqlite3_stmt *q, int i)
+const char *model_col_str_or_empty(struct loader *l, sqlite3_stmt *q, int i)
 {
-	const char *s = col_str(l, q, i);
+	const char *s = model_col_str(l, q, i);
 	return s ? s : "";
 }
 
-static int64_t col_i64_or_0(sqlite3_stmt *q, int i)
+int64_t model_col_i64_or_0(sqlite3_stmt *q, int i)
 {
 	return sqlite3_column_type(q, i) == SQLITE_NULL ? 0 : sqlite3_column_int64(q, i);
 }
 
-static int prepare(struct loader *l, const char *sql, sqlite3_stmt **q)
+int model_prepare(struct loader *l, const char *sql, sqlite3_stmt **q)
 {
 	if (sqlite3_prepare_v2(l->db, sql, -1, q, NULL) != SQLITE_OK) {
 		buf_printf(l->err, "cannot read chat %" PRId64 " from the store: %s", l->t->chat.id,
@@ -156,7 +130,7 @@ static int prepare(struct loader *l, const char *sql, sqlite3_stmt **q)
 }
 
 /* Reports a failed sqlite3_step (anything but ROW or DONE). */
-static int step_failed(struct loader *l, int rc)
+int model_step_failed(struct loader *l, int rc)
 {
 	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
 		return 0;
@@ -202,13 +176,6 @@ static const char sql_rounds[] =
 	" FROM rounds r LEFT JOIN people p ON p.id = r.person_id"
 	" WHERE r.chat_id = ?1 AND r.number > 0 ORDER BY r.number";
 
-/* Did this person speak in an earlier chat of the same room? (the
- * participants table is written when a chat ends) */
-static const char sql_seen_before[] =
-	"SELECT EXISTS (SELECT 1 FROM participants pa JOIN chats c ON c.id = pa.chat_id"
-	"               WHERE pa.person_id = ?1 AND c.room_id = ?2 AND c.started_ms < ?3"
-	"               AND c.id != ?4)";
-
 /* Published kinds: messages and actions, and notices only from the bot;
  * never private lines or commands. */
 static const char sql_events[] =
@@ -232,7 +199,7 @@ static int load_chat(struct loader *l)
 	struct transcript_chat *c = &l->t->chat;
 	sqlite3_stmt *q = NULL;
 	int rc = -1;
-	if (prepare(l, sql_chat, &q))
+	if (model_prepare(l, sql_chat, &q))
 		goto fail;
 	sqlite3_bind_int64(q, 1, c->id);
 	int st = sqlite3_step(q);
@@ -240,19 +207,19 @@ static int load_chat(struct loader *l)
 		buf_printf(l->err, "no chat with id %" PRId64 " in the store", c->id);
 		goto fail;
 	}
-	if (step_failed(l, st))
+	if (model_step_failed(l, st))
 		goto fail;
-	c->name = col_str_or_empty(l, q, 0);
-	c->title = col_str_or_empty(l, q, 1);
-	c->network = col_str_or_empty(l, q, 2);
-	c->room = col_str_or_empty(l, q, 3);
-	c->opened_by = col_str(l, q, 4);
-	c->started_ms = col_i64_or_0(q, 5);
-	c->planned_end_ms = col_i64_or_0(q, 6);
-	c->ended_ms = col_i64_or_0(q, 7);
-	c->end_reason = col_str(l, q, 8);
+	c->name = model_col_str_or_empty(l, q, 0);
+	c->title = model_col_str_or_empty(l, q, 1);
+	c->network = model_col_str_or_empty(l, q, 2);
+	c->room = model_col_str_or_empty(l, q, 3);
+	c->opened_by = model_col_str(l, q, 4);
+	c->started_ms = model_col_i64_or_0(q, 5);
+	c->planned_end_ms = model_col_i64_or_0(q, 6);
+	c->ended_ms = model_col_i64_or_0(q, 7);
+	c->end_reason = model_col_str(l, q, 8);
 	l->room_id = sqlite3_column_int64(q, 9);
-	c->timezone = col_str(l, q, 10);
+	c->timezone = model_col_str(l, q, 10);
 	if (!c->timezone || !*c->timezone)
 		c->timezone = "UTC";
 	c->pseudonyms = sqlite3_column_int(q, 11) != 0;
@@ -269,13 +236,13 @@ static int load_chat(struct loader *l)
 	}
 
 	if (c->opened_by) {
-		if (prepare(l, sql_opener_withheld, &q))
+		if (model_prepare(l, sql_opener_withheld, &q))
 			goto fail;
 		sqlite3_bind_int64(q, 1, c->id);
 		sqlite3_bind_text(q, 2, c->network, -1, SQLITE_STATIC);
 		sqlite3_bind_text(q, 3, c->opened_by, -1, SQLITE_STATIC);
 		st = sqlite3_step(q);
-		if (step_failed(l, st))
+		if (model_step_failed(l, st))
 			goto fail;
 		if (st == SQLITE_ROW && sqlite3_column_int(q, 0))
 			c->opened_by = NULL;
@@ -283,7 +250,7 @@ static int load_chat(struct loader *l)
 		q = NULL;
 	}
 
-	if (prepare(l, sql_cohosts, &q))
+	if (model_prepare(l, sql_cohosts, &q))
 		goto fail;
 	sqlite3_bind_int64(q, 1, c->id);
 	sqlite3_bind_text(q, 2, c->network, -1, SQLITE_STATIC);
@@ -292,15 +259,15 @@ static int load_chat(struct loader *l)
 	while ((st = sqlite3_step(q)) == SQLITE_ROW) {
 		if (sqlite3_column_int(q, 1)) {
 			cohosts = mem_grow(cohosts, &cocap, c->n_cohosts + 1, sizeof *cohosts);
-			cohosts[c->n_cohosts++] = col_str_or_empty(l, q, 0);
+			cohosts[c->n_cohosts++] = model_col_str_or_empty(l, q, 0);
 		} else {
 			hosts = mem_grow(hosts, &cap, c->n_hosts + 1, sizeof *hosts);
-			hosts[c->n_hosts++] = col_str_or_empty(l, q, 0);
+			hosts[c->n_hosts++] = model_col_str_or_empty(l, q, 0);
 		}
 	}
 	c->hosts = hosts;
 	c->cohosts = cohosts;
-	if (step_failed(l, st))
+	if (model_step_failed(l, st))
 		goto fail;
 	rc = 0;
 fail:
@@ -314,7 +281,7 @@ static int load_rounds(struct loader *l)
 	sqlite3_stmt *q = NULL;
 	size_t cap = 0;
 	int st, rc = -1;
-	if (prepare(l, sql_rounds, &q))
+	if (model_prepare(l, sql_rounds, &q))
 		goto fail;
 	sqlite3_bind_int64(q, 1, t->chat.id);
 	while ((st = sqlite3_step(q)) == SQLITE_ROW) {
@@ -323,16 +290,16 @@ static int load_rounds(struct loader *l)
 		*r = (struct transcript_section){
 			.kind = TRANSCRIPT_ROUND,
 			.number = sqlite3_column_int(q, 0),
-			.topic = col_str_or_empty(l, q, 1),
+			.topic = model_col_str_or_empty(l, q, 1),
 			.planned_minutes = sqlite3_column_double(q, 2),
-			.started_ms = col_i64_or_0(q, 3),
-			.ended_ms = col_i64_or_0(q, 4),
+			.started_ms = model_col_i64_or_0(q, 3),
+			.ended_ms = model_col_i64_or_0(q, 4),
 			.posted_by_host = sqlite3_column_int(q, 5) != 0,
 		};
 		if (!(r->planned_minutes > 0))
 			r->planned_minutes = 0;
 	}
-	if (step_failed(l, st))
+	if (model_step_failed(l, st))
 		goto fail;
 	rc = 0;
 fail:
@@ -341,7 +308,7 @@ fail:
 }
 
 /* The section a line belongs to: see the rules at the top of model.h. */
-static const struct transcript_section *section_for(const struct transcript *t, int round, int64_t ts)
+const struct transcript_section *model_section_for(const struct transcript *t, int round, int64_t ts)
 {
 	if (round == 0)
 		return &t->intro;
@@ -366,87 +333,6 @@ static const struct transcript_section *section_for(const struct transcript *t, 
 			s = r;
 	}
 	return s;
-}
-
-static void *index_value(size_t i)
-{
-	return (void *)(uintptr_t)(i + 1);
-}
-
-/* TRANSCRIPT_NONE when absent. */
-static size_t map_index(const struct strmap *m, const char *key)
-{
-	uintptr_t v = (uintptr_t)strmap_get(m, key);
-	return v ? (size_t)v - 1 : TRANSCRIPT_NONE;
-}
-
-/* Who a line is from, for counting: the stored person when there is one,
- * else the nick (ASCII case folded). */
-static const char *person_key(struct loader *l, bool has_person, int64_t person_id, const char *nick)
-{
-	buf_clear(&l->key);
-	if (has_person) {
-		buf_printf(&l->key, "p:%" PRId64, person_id);
-	} else {
-		buf_adds(&l->key, "n:");
-		for (const char *p = nick; *p; p++)
-			buf_addc(&l->key, (*p >= 'A' && *p <= 'Z') ? (char)(*p - 'A' + 'a') : *p);
-	}
-	return buf_str(&l->key);
-}
-
-/* The pseudonym of participant i (person key `key`), different from every
- * other participant's in this transcript. */
-static const char *unique_pseudonym(struct loader *l, const char *key, size_t i)
-{
-	struct buf name = BUF_INIT;
-	pseudonym_make(l->salt, key, &name);
-	size_t base = name.len;
-	for (int n = 2; strmap_has(&l->pseudonyms, name.p); n++) {
-		name.len = base;
-		buf_printf(&name, " %d", n);
-	}
-	strmap_put(&l->pseudonyms, name.p, index_value(i));
-	const char *p = arena_strn(l, name.p, name.len);
-	buf_free(&name);
-	return p;
-}
-
-/* Is this the person's first chat in the room? An error counts as "not
- * first" (the figure is a summary's, not worth failing the load for). */
-static bool seen_before(struct loader *l, int64_t person_id)
-{
-	if (!l->seen_before && sqlite3_prepare_v2(l->db, sql_seen_before, -1, &l->seen_before, NULL) != SQLITE_OK)
-		return true;
-	sqlite3_stmt *q = l->seen_before;
-	sqlite3_reset(q);
-	sqlite3_bind_int64(q, 1, person_id);
-	sqlite3_bind_int64(q, 2, l->room_id);
-	sqlite3_bind_int64(q, 3, l->t->chat.started_ms);
-	sqlite3_bind_int64(q, 4, l->t->chat.id);
-	return sqlite3_step(q) != SQLITE_ROW || sqlite3_column_int(q, 0) != 0;
-}
-
-static size_t participant_for(struct loader *l, bool has_person, int64_t person_id, const char *nick)
-{
-	struct transcript *t = l->t;
-	const char *key = person_key(l, has_person, person_id, nick);
-	size_t i = map_index(&l->people, key);
-	if (i == TRANSCRIPT_NONE) {
-		t->participants = mem_grow(t->participants, &l->cap_participants, t->n_participants + 1,
-					   sizeof *t->participants);
-		i = t->n_participants++;
-		t->participants[i] = (struct transcript_participant){0};
-		strmap_put(&l->people, key, index_value(i));
-		if (l->salt)
-			t->participants[i].name = unique_pseudonym(l, key, i);
-		t->participants[i].first_time = has_person && !seen_before(l, person_id);
-	}
-	/* the last nick used is the one people will recognise */
-	if (!l->salt)
-		t->participants[i].name = nick;
-	t->participants[i].messages++;
-	return i;
 }
 
 static unsigned map_flags(unsigned ev)
@@ -480,7 +366,7 @@ static int load_verdicts(struct loader *l)
 {
 	sqlite3_stmt *q = NULL;
 	int st, rc = -1;
-	if (prepare(l, sql_verdicts, &q))
+	if (model_prepare(l, sql_verdicts, &q))
 		goto fail;
 	sqlite3_bind_int64(q, 1, l->t->chat.id);
 	sqlite3_bind_int(q, 2, VERDICT_REDACT);
@@ -499,7 +385,7 @@ static int load_verdicts(struct loader *l)
 			/* spans are checked against the text's length when applied */
 			redact_spans_add_json(&m->spans, (const char *)sqlite3_column_text(q, 2), SIZE_MAX);
 	}
-	if (step_failed(l, st))
+	if (model_step_failed(l, st))
 		goto fail;
 	rc = 0;
 fail:
@@ -532,7 +418,7 @@ static const char *moderated_str(struct loader *l, int64_t id, const char *text,
 	buf_clear(&l->text);
 	if (redact_apply(text ? text : "", len, &m->spans, TRANSCRIPT_REDACTED, &l->text))
 		*flags |= TRANSCRIPT_F_REDACTED;
-	return arena_strn(l, l->text.p, l->text.len);
+	return model_strn(l, l->text.p, l->text.len);
 }
 
 static const char *moderated_text(struct loader *l, int64_t id, sqlite3_stmt *q, int col,
@@ -541,7 +427,7 @@ static const char *moderated_text(struct loader *l, int64_t id, sqlite3_stmt *q,
 	const char *text = (const char *)sqlite3_column_text(q, col);
 	size_t len = text ? (size_t)sqlite3_column_bytes(q, col) : 0;
 	const char *r = moderated_str(l, id, text, len, flags);
-	return r ? r : col_str_or_empty(l, q, col);
+	return r ? r : model_col_str_or_empty(l, q, col);
 }
 
 /* Edits, deletions and reactions (Matrix), in the chat's range. */
@@ -558,7 +444,7 @@ static int load_relations(struct loader *l)
 	sqlite3_stmt *q = NULL;
 	struct strmap deleted = STRMAP_INIT; /* msgids of redacted events */
 	int st, rc = -1;
-	if (prepare(l, sql_relations, &q))
+	if (model_prepare(l, sql_relations, &q))
 		goto fail;
 	for (int pass = 0; pass < 2; pass++) {
 		sqlite3_reset(q);
@@ -594,11 +480,11 @@ static int load_relations(struct loader *l)
 				size_t len = text ? (size_t)sqlite3_column_bytes(q, 4) : 0;
 				unsigned flags = 0;
 				const char *shown = moderated_str(l, sqlite3_column_int64(q, 0), text, len, &flags);
-				m->text = shown ? shown : arena_strn(l, text ? text : "", len);
+				m->text = shown ? shown : model_strn(l, text ? text : "", len);
 				m->flags = (m->flags & ~(unsigned)TRANSCRIPT_F_REDACTED) | flags | TRANSCRIPT_F_EDITED;
 			}
 		}
-		if (step_failed(l, st))
+		if (model_step_failed(l, st))
 			goto fail;
 	}
 	/* deletions last: they win over any edit */
@@ -627,7 +513,7 @@ static int load_messages(struct loader *l)
 	struct transcript *t = l->t;
 	sqlite3_stmt *q = NULL;
 	int st, rc = -1;
-	if (prepare(l, sql_events, &q))
+	if (model_prepare(l, sql_events, &q))
 		goto fail;
 	sqlite3_bind_int64(q, 1, t->chat.id);
 	sqlite3_bind_int64(q, 2, l->room_id);
@@ -644,7 +530,7 @@ static int load_messages(struct loader *l)
 		if (!self && sqlite3_column_int(q, 10)) {
 			/* opted out: counted, and nothing of it is copied */
 			t->stats.withheld_messages++;
-			strmap_put(&l->withheld, person_key(l, has_person, person_id, ""), index_value(0));
+			strmap_put(&l->withheld, model_person_key(l, has_person, person_id, ""), index_value(0));
 			continue;
 		}
 		t->messages = mem_grow(t->messages, &l->cap_messages, t->n_messages + 1, sizeof *t->messages);
@@ -655,9 +541,9 @@ static int load_messages(struct loader *l)
 			.ts_ms = sqlite3_column_int64(q, 1),
 			.kind = map_kind(sqlite3_column_int(q, 2)),
 			.flags = map_flags(flags),
-			.sender = col_str_or_empty(l, q, 5),
+			.sender = model_col_str_or_empty(l, q, 5),
 			.text = NULL, /* below: after moderation */
-			.msgid = col_str(l, q, 7),
+			.msgid = model_col_str(l, q, 7),
 			.parent = TRANSCRIPT_NONE,
 			.participant = TRANSCRIPT_NONE,
 		};
@@ -667,7 +553,7 @@ static int load_messages(struct loader *l)
 		if (m->msgid && !*m->msgid)
 			m->msgid = NULL;
 		int round = sqlite3_column_type(q, 9) == SQLITE_NULL ? -1 : sqlite3_column_int(q, 9);
-		m->section = section_for(t, round, m->ts_ms);
+		m->section = model_section_for(t, round, m->ts_ms);
 
 		/* Only an earlier published line can be a parent: that keeps the
 		 * reply graph a forest, whatever the store holds. */
@@ -685,12 +571,12 @@ static int load_messages(struct loader *l)
 		if (self) {
 			t->stats.bot_messages++;
 		} else {
-			m->participant = participant_for(l, has_person, person_id, m->sender);
+			m->participant = model_participant_for(l, has_person, person_id, m->sender);
 			if (l->salt)
 				m->sender = t->participants[m->participant].name;
 		}
 	}
-	if (step_failed(l, st))
+	if (model_step_failed(l, st))
 		goto fail;
 	if (load_relations(l))
 		goto fail;
@@ -707,151 +593,6 @@ static int load_messages(struct loader *l)
 fail:
 	sqlite3_finalize(q);
 	return rc;
-}
-
-/* Gap events in the chat's range: start in ts_ms, end in target. */
-static const char sql_gaps[] =
-	"SELECT e.ts_ms, e.target FROM events e"
-	" WHERE e.id BETWEEN (SELECT first_event_id FROM chats WHERE id = ?1)"
-	"  AND (SELECT coalesce(last_event_id, 9223372036854775807) FROM chats WHERE id = ?1)"
-	" AND e.chat_id = ?1 AND e.room_id = ?2 AND e.kind = ?3"
-	" ORDER BY e.ts_ms, e.id";
-
-/* An end time as the gap event stores it: decimal UTC ms; -1 if not one. */
-static int64_t parse_end(const char *s)
-{
-	if (!s || !*s || strlen(s) > 18)
-		return -1;
-	int64_t v = 0;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		v = v * 10 + (*s - '0');
-	}
-	return v;
-}
-
-static int load_gaps(struct loader *l)
-{
-	struct transcript *t = l->t;
-	sqlite3_stmt *q = NULL;
-	size_t cap = 0;
-	int st, rc = -1;
-	if (prepare(l, sql_gaps, &q))
-		goto fail;
-	sqlite3_bind_int64(q, 1, t->chat.id);
-	sqlite3_bind_int64(q, 2, l->room_id);
-	sqlite3_bind_int(q, 3, EVENT_GAP);
-	while ((st = sqlite3_step(q)) == SQLITE_ROW) {
-		int64_t start = sqlite3_column_int64(q, 0);
-		int64_t end = parse_end((const char *)sqlite3_column_text(q, 1));
-		if (start <= 0)
-			continue;
-		if (end < start)
-			end = start;
-		struct transcript_gap *prev = t->n_gaps ? &t->gaps[t->n_gaps - 1] : NULL;
-		if (prev && start <= prev->end_ms) { /* overlapping: one hole */
-			if (end > prev->end_ms)
-				prev->end_ms = end;
-			continue;
-		}
-		t->gaps = mem_grow(t->gaps, &cap, t->n_gaps + 1, sizeof *t->gaps);
-		t->gaps[t->n_gaps++] = (struct transcript_gap){start, end, NULL};
-	}
-	if (step_failed(l, st))
-		goto fail;
-	rc = 0;
-fail:
-	sqlite3_finalize(q);
-	return rc;
-}
-
-/* Each gap's section, and each section's list of gaps. */
-static void place_gaps(struct transcript *t)
-{
-	size_t n_sections = t->n_rounds + 2;
-	for (size_t s = 0; s < n_sections; s++) {
-		struct transcript_section *sec = s == 0 ? &t->intro
-						 : s == n_sections - 1 ? &t->after : &t->rounds[s - 1];
-		size_t *list = NULL, n = 0;
-		for (size_t g = 0; g < t->n_gaps; g++) {
-			if (!t->gaps[g].section)
-				t->gaps[g].section = section_for(t, -1, t->gaps[g].start_ms);
-			if (t->gaps[g].section != sec)
-				continue;
-			list = mem_realloc(list, (n + 1) * sizeof *list);
-			list[n++] = g;
-		}
-		sec->gaps = list;
-		sec->n_gaps = n;
-	}
-}
-
-void transcript_gap_text(const struct transcript_gap *g, struct buf *out)
-{
-	char a[25], b[25];
-	clock_format_iso(g->start_ms, a);
-	clock_format_iso(g->end_ms, b);
-	buf_printf(out, "gap from %s to %s", a, b);
-}
-
-void transcript_gaps_before(const struct transcript *t, const struct transcript_section *s,
-			    size_t *next, int64_t ts,
-			    void (*fn)(const struct transcript_gap *g, void *ud), void *ud)
-{
-	while (*next < s->n_gaps && t->gaps[s->gaps[*next]].start_ms < ts)
-		fn(&t->gaps[s->gaps[(*next)++]], ud);
-}
-
-struct ranked {
-	struct transcript_participant p;
-	size_t was;
-};
-
-static int ascii_casecmp(const char *a, const char *b)
-{
-	for (;; a++, b++) {
-		int ca = (*a >= 'A' && *a <= 'Z') ? *a - 'A' + 'a' : (unsigned char)*a;
-		int cb = (*b >= 'A' && *b <= 'Z') ? *b - 'A' + 'a' : (unsigned char)*b;
-		if (ca != cb || !ca)
-			return ca - cb;
-	}
-}
-
-static int rank_cmp(const void *va, const void *vb)
-{
-	const struct ranked *a = va, *b = vb;
-	if (a->p.messages != b->p.messages)
-		return a->p.messages > b->p.messages ? -1 : 1;
-	int c = ascii_casecmp(a->p.name, b->p.name);
-	if (!c)
-		c = strcmp(a->p.name, b->p.name);
-	if (!c)
-		c = a->was < b->was ? -1 : a->was > b->was;
-	return c;
-}
-
-/* Most messages first, then by name; messages follow their participant. */
-static void rank_participants(struct transcript *t)
-{
-	size_t n = t->n_participants;
-	t->stats.participants = n;
-	if (n < 2)
-		return;
-	struct ranked *r = mem_alloc(n * sizeof *r);
-	size_t *now_at = mem_alloc(n * sizeof *now_at);
-	for (size_t i = 0; i < n; i++)
-		r[i] = (struct ranked){t->participants[i], i};
-	qsort(r, n, sizeof *r, rank_cmp);
-	for (size_t i = 0; i < n; i++) {
-		t->participants[i] = r[i].p;
-		now_at[r[i].was] = i;
-	}
-	for (size_t i = 0; i < t->n_messages; i++)
-		if (t->messages[i].participant != TRANSCRIPT_NONE)
-			t->messages[i].participant = now_at[t->messages[i].participant];
-	free(now_at);
-	free(r);
 }
 
 /* Fills each section's message lists: time order, then reading order
@@ -959,11 +700,11 @@ int transcript_load(sqlite3 *db, int64_t chat_id, struct transcript **out, struc
 	t->intro.started_ms = t->chat.started_ms;
 	t->intro.ended_ms = t->n_rounds ? t->rounds[0].started_ms : t->chat.ended_ms;
 	t->after.started_ms = t->chat.ended_ms;
-	if (load_verdicts(&l) || load_messages(&l) || load_gaps(&l))
+	if (load_verdicts(&l) || load_messages(&l) || model_load_gaps(&l))
 		goto fail;
-	rank_participants(t);
+	model_rank_participants(t);
 	build_sections(t);
-	place_gaps(t);
+	model_place_gaps(t);
 	loader_free(&l);
 	*out = t;
 	return 0;

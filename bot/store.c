@@ -246,12 +246,6 @@ void store_db_error(struct store *st, const char *what)
 	log_error("store %s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
 }
 
-
-
-
-
-
-
 static int exec(struct store *st, const char *sql, struct buf *err)
 {
 	char *msg = NULL;
@@ -414,8 +408,6 @@ static int step_done(struct store *st, sqlite3_stmt *q, const char *what)
 	return 0;
 }
 
-
-
 /* Opens the grouped write transaction if none is open. */
 int store_begin(struct store *st)
 {
@@ -432,9 +424,6 @@ int store_begin(struct store *st)
 	st->in_tx = true;
 	return 0;
 }
-
-
-
 
 int store_commit(struct store *st)
 {
@@ -636,8 +625,6 @@ int store_insert_event(struct store *st, const struct event *ev, int64_t rid, in
 	return sqlite3_changes(st->db) ? 1 : 0;
 }
 
-
-
 int store_add_event(struct store *st, const struct event *ev, const char *person_key,
 		    int64_t chat_id, int round, int64_t *id_out)
 {
@@ -687,18 +674,6 @@ int store_add_event(struct store *st, const struct event *ev, const char *person
 	st->stats.events_stored++;
 	return 1;
 }
-
-
-
-
-
-
-
-
-
-
-
-
 
 bool store_index_behind(struct store *st)
 {

@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "rounds-plugin.h"
+#include "plugin_util.h"
 
 #define NO_OFFENCE INT64_MIN
 #define KEY_MAX 256         /* longer names are cut (they are never this long) */
@@ -71,28 +72,6 @@ struct flood {
 	int64_t now; /* the latest ts_ms seen: the timer's clock */
 	int refs;    /* two hooks share this: freed with the last */
 };
-
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		abort();
-	return p;
-}
-
-static void *xcalloc(size_t count, size_t size)
-{
-	void *p = calloc(count ? count : 1, size ? size : 1);
-	if (!p)
-		abort();
-	return p;
-}
-
-static char *xstrdup(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	return memcpy(xrealloc(NULL, n), s, n);
-}
 
 static char ascii_lower(char c)
 {

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "rounds-plugin.h"
+#include "plugin_util.h"
 
 #define REPLIES_COUNTED 5
 #define REACTIONS_COUNTED 10
@@ -54,22 +55,6 @@ struct answer {
 	size_t n_words;
 	int64_t score;   /* rounded to 1e-6 */
 };
-
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		abort();
-	return p;
-}
-
-static void *xcalloc(size_t count, size_t size)
-{
-	void *p = calloc(count ? count : 1, size ? size : 1);
-	if (!p)
-		abort();
-	return p;
-}
 
 static int cmp_str(const void *key, const void *elem)
 {

@@ -20,6 +20,7 @@
 
 #include "policy_match.h"
 #include "rounds-plugin.h"
+#include "plugin_util.h"
 
 #define MINUTES_MAX 1440
 
@@ -82,20 +83,6 @@ struct policy {
 	bool advice;
 	char *advice_reply;
 };
-
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		abort();
-	return p;
-}
-
-static char *xstrdup(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	return memcpy(xrealloc(NULL, n), s, n);
-}
 
 static void phrases_free(struct phrase *v, size_t n)
 {

@@ -4,14 +4,7 @@
 #include <string.h>
 
 #include "policy_match.h"
-
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		abort();
-	return p;
-}
+#include "plugin_util.h"
 
 static bool is_alnum(unsigned char c)
 {

@@ -11,6 +11,7 @@
 
 #include "privacy_scan.h"
 #include "rounds-plugin.h"
+#include "plugin_util.h"
 
 /* The bot keeps at most this many spans per decision (bot/plugin_impl.h;
  * the header does not say): past it, one span covers all the rest. */
@@ -25,20 +26,6 @@ struct privacy {
 	bool warn, moderators;
 	char *message;
 };
-
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		abort();
-	return p;
-}
-
-static char *xstrdup(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	return memcpy(xrealloc(NULL, n), s, n);
-}
 
 static void privacy_destroy(void *ud)
 {

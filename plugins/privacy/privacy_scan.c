@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "privacy_scan_impl.h"
+#include "plugin_util.h"
 
 #define MAX_GROUPS 24
 
@@ -30,14 +31,6 @@ int privacy_category_from_name(const char *name)
 		if (strcmp(name, category_names[i]) == 0)
 			return i;
 	return -1;
-}
-
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		abort();
-	return p;
 }
 
 /* ---- shared helpers ---------------------------------------------------- */

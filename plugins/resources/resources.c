@@ -14,6 +14,7 @@
 
 #include "rounds-plugin.h"
 #include "urls.h"
+#include "plugin_util.h"
 
 /* Built-in evidence sources: "host[/path-prefix]", matched on whole
  * domain labels and path segments. */
@@ -48,45 +49,6 @@ struct link {
 	size_t n_rounds;
 	bool evidence;
 };
-
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		abort();
-	return p;
-}
-
-static void *xcalloc(size_t count, size_t size)
-{
-	void *p = calloc(count ? count : 1, size ? size : 1);
-	if (!p)
-		abort();
-	return p;
-}
-
-struct str {
-	char *p;
-	size_t len, cap;
-};
-
-static void str_add(struct str *s, const char *t)
-{
-	size_t n = strlen(t);
-	if (s->len + n + 1 > s->cap) {
-		s->cap = (s->len + n + 1) * 2;
-		s->p = xrealloc(s->p, s->cap);
-	}
-	memcpy(s->p + s->len, t, n + 1);
-	s->len += n;
-}
-
-static char *str_steal(struct str *s)
-{
-	char *p = s->p ? s->p : xcalloc(1, 1);
-	*s = (struct str){0};
-	return p;
-}
 
 /* Intro first, topics in order, then lines after the last topic. */
 static int64_t round_order(int n)

@@ -7,46 +7,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct buf {
-	char *p;
-	size_t len, cap;
-};
-
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		abort();
-	return p;
-}
-
-static void buf_addn(struct buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->p = xrealloc(b->p, b->cap);
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void buf_adds(struct buf *b, const char *s)
-{
-	buf_addn(b, s, strlen(s));
-}
+#include "plugin_util.h"
 
 /* Appends s[0,n), percent-encoding every byte outside printable ASCII. */
-static void buf_add_encoded(struct buf *b, const char *s, size_t n)
+static void str_add_encoded(struct str *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (c > 0x20 && c < 0x7f) {
-			buf_addn(b, (const char *)&c, 1);
+			str_addn(b, (const char *)&c, 1);
 		} else {
 			char e[3] = {'%', hex[c >> 4], hex[c & 15]};
-			buf_addn(b, e, 3);
+			str_addn(b, e, 3);
 		}
 	}
 }
@@ -278,22 +251,22 @@ static bool normalize(const char *s, size_t n, struct resources_url *out)
 		for (q_end = q + 1; q_end < n && s[q_end] != '#'; q_end++)
 			;
 
-	struct buf host = {0}, pth = {0}, url = {0};
+	struct str host = {0}, pth = {0}, url = {0};
 	for (size_t k = h; k < h_end; k++)
-		buf_addn(&host, &(char){lower(s[k])}, 1);
+		str_addn(&host, &(char){lower(s[k])}, 1);
 	if (path < q)
-		buf_add_encoded(&pth, s + path, q - path);
+		str_add_encoded(&pth, s + path, q - path);
 	else
-		buf_adds(&pth, "/");
+		str_add(&pth, "/");
 
-	buf_adds(&url, https ? "https://" : "http://");
-	buf_adds(&url, host.p);
+	str_add(&url, https ? "https://" : "http://");
+	str_add(&url, host.p);
 	if (port && port != (https ? 443u : 80u)) {
 		char num[24];
 		snprintf(num, sizeof num, ":%lu", port);
-		buf_adds(&url, num);
+		str_add(&url, num);
 	}
-	buf_adds(&url, pth.p);
+	str_add(&url, pth.p);
 	if (q < q_end) { /* keep the parameters that are not tracking ones */
 		bool first = true;
 		for (size_t k = q + 1; k < q_end;) {
@@ -301,8 +274,8 @@ static bool normalize(const char *s, size_t n, struct resources_url *out)
 			while (e < q_end && s[e] != '&')
 				e++;
 			if (e > k && !tracking_param(s + k, e - k)) {
-				buf_adds(&url, first ? "?" : "&");
-				buf_add_encoded(&url, s + k, e - k);
+				str_add(&url, first ? "?" : "&");
+				str_add_encoded(&url, s + k, e - k);
 				first = false;
 			}
 			k = e + 1;
@@ -320,12 +293,12 @@ static bool normalize(const char *s, size_t n, struct resources_url *out)
 	size_t rest_len = url.len - (https ? 8 : 7);
 	if (rest_len && rest[rest_len - 1] == '/')
 		rest_len--;
-	struct buf display = {0};
+	struct str display = {0};
 	if (rest_len > RESOURCES_DISPLAY_MAX) {
-		buf_addn(&display, rest, RESOURCES_DISPLAY_MAX - 3);
-		buf_adds(&display, "...");
+		str_addn(&display, rest, RESOURCES_DISPLAY_MAX - 3);
+		str_add(&display, "...");
 	} else {
-		buf_addn(&display, rest, rest_len);
+		str_addn(&display, rest, rest_len);
 	}
 
 	out->url = url.p;

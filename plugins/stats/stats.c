@@ -14,44 +14,12 @@
 #include <time.h>
 
 #include "rounds-plugin.h"
+#include "plugin_util.h"
 
 struct stats {
 	const struct rounds_api *api;
 	size_t top;
 };
-
-/* A growing string: the section's texts are built in these. */
-struct str {
-	char *p;
-	size_t len, cap;
-};
-
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		abort();
-	return p;
-}
-
-static void *xcalloc(size_t count, size_t size)
-{
-	void *p = calloc(count ? count : 1, size ? size : 1);
-	if (!p)
-		abort();
-	return p;
-}
-
-static void str_add(struct str *s, const char *t)
-{
-	size_t n = strlen(t);
-	if (s->len + n + 1 > s->cap) {
-		s->cap = (s->len + n + 1) * 2;
-		s->p = xrealloc(s->p, s->cap);
-	}
-	memcpy(s->p + s->len, t, n + 1);
-	s->len += n;
-}
 
 static void str_printf(struct str *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void str_printf(struct str *s, const char *fmt, ...)

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "buf.h"
 #include "irc.h"
@@ -105,10 +106,21 @@ struct irc {
 	struct buf text, line;
 };
 
+/* Is target a channel name (begins with one of the server's CHANTYPES)? */
+static inline bool irc_is_channel(const struct irc *irc, const char *target)
+{
+	return target && *target && strchr(irc->chantypes, *target);
+}
+
 /* ---- irc.c ------------------------------------------------------------- */
 
 /* Replaces *dst with a copy of src (NULL allowed), freeing the old one. */
 void irc_set_str(char **dst, const char *src);
+/* Index of a configured channel (casemapping-aware), or -1. */
+int irc_channel_index(const struct irc *irc, const char *name);
+
+/* ---- ircsend.c ---------------------------------------------------------- */
+
 /* Queues a built line in a class. hold: folded channel a post waits for.
  * A line with CR, LF or NUL in it is refused (logged): nothing can ever
  * smuggle a second command onto the wire. Returns 0 or -1. */
@@ -117,8 +129,6 @@ int irc_queue_line(struct irc *irc, enum irc_class cls, const char *line, size_t
 /* Queues an urgent protocol line built from a format (callers pass only
  * validated pieces: nicks and channels from config or from the server). */
 void irc_sendf(struct irc *irc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Index of a configured channel (casemapping-aware), or -1. */
-int irc_channel_index(const struct irc *irc, const char *name);
 
 /* ---- ircreg.c ---------------------------------------------------------- */
 

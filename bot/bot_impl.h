@@ -101,13 +101,25 @@ static inline const char *bot_arena_get(const struct bot *b, size_t off)
 	return off == (size_t)-1 ? NULL : b->arena.p + off;
 }
 
-/* bot.c: queues a chat's transcript to be published on a later loop turn. */
-void bot_export_soon(struct bot *b, int64_t chat_id);
+/* bot.c: while the store cannot write, its kept writes are tried every
+ * 5 s even when nothing else happens. */
+void bot_retry_soon(struct bot *b);
 
-/* bot.c: arms the chat session's timer for its next deadline. */
+/* bot_chat.c */
+/* The chat's session, its hooks wired to the bot. */
+struct session *bot_chat_session_new(struct bot_chat *c);
+/* At start: carries on the chat this one was running when the bot stopped
+ * or was killed, in the same round, with its clock; a chat whose saved
+ * state cannot be read is closed (its lines are all stored). */
+void bot_chat_resume(struct bot_chat *c);
+/* Queues a chat's transcript to be published on a later loop turn. */
+void bot_export_soon(struct bot *b, int64_t chat_id);
+/* Publishes one chat (its pages, then the archive's index and feed). */
+int bot_publish(struct bot *b, int64_t id);
+/* Arms the chat session's timer for its next deadline. */
 void bot_chat_arm(struct bot_chat *c);
-/* bot.c: saves the running chat's state in the store if it changed (in the
- * open transaction: committed with what changed it). */
+/* Saves the running chat's state in the store if it changed (in the open
+ * transaction: committed with what changed it). */
 void bot_chat_save(struct bot_chat *c);
 
 /* bot_schedule.c */

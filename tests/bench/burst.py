@@ -129,23 +129,18 @@ class Eggdrop:
         self.out = open(self.out_path, "w")
         self.proc = subprocess.Popen(argv, cwd=self.dir, stdout=self.out, stderr=subprocess.STDOUT)
         self.log = os.path.join(self.dir, "logs", "ref.log")
-        self.pid = None
+        self.pid = self.proc.pid  # setpriv execs eggdrop: the same process
 
     def wait_joined(self, timeout):
         end = time.time() + timeout
         while time.time() < end:
             with open(self.out_path, errors="replace") as f:
                 if "eggbench joined #ref" in f.read():
-                    self.pid = self.eggdrop_pid()
                     return
             if self.proc.poll() is not None:
                 break
             time.sleep(0.1)
         raise SystemExit("bench: eggdrop did not join #ref; see %s" % self.out_path)
-
-    def eggdrop_pid(self):
-        # setpriv execs eggdrop, so the pid is the same
-        return self.proc.pid
 
     def logged(self):
         try:

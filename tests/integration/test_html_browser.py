@@ -1,12 +1,13 @@
 #!/usr/bin/python3
 """The HTML transcript page in a real browser (headless Chromium).
 
-The pages come from the unit test tests/unit/test_html.c, which renders
-fixture chats built through the store API and writes them into the
-directory named by $ROUNDS_HTML_OUT. This test runs that program itself
-(found as $ROUNDS_TEST_HTML_BIN, else $ROUNDS_TEST_TMP/../test_html, which
-is where CMake builds it) with ROUNDS_HTML_OUT set to a fresh directory, so
-it never depends on test order. To look at pages rendered some other way,
+The pages come from the unit tests tests/unit/test_html.c and
+test_html_hostile.c, which render fixture chats built through the store
+API and write them into the directory named by $ROUNDS_HTML_OUT. This test
+runs those programs itself (found as $ROUNDS_TEST_HTML_BIN and
+test_html_hostile next to it, else in $ROUNDS_TEST_TMP/.., which is where
+CMake builds them) with ROUNDS_HTML_OUT set to a fresh directory, so it
+never depends on test order. To look at pages rendered some other way,
 set ROUNDS_HTML_PAGES to a directory holding chat1.html, hostile.html,
 hostile.json, big.html and empty.html instead.
 
@@ -316,14 +317,18 @@ def render_pages(tmp):
     os.mkdir(out)
     binary = os.environ.get("ROUNDS_TEST_HTML_BIN") or os.path.join(
         os.environ.get("ROUNDS_TEST_TMP", "."), "..", "test_html")
-    check(os.access(binary, os.X_OK), "no test_html program at %s (build the unit tests, or set "
-          "ROUNDS_TEST_HTML_BIN or ROUNDS_HTML_PAGES)" % binary)
-    r = subprocess.run([binary], env=dict(os.environ, ROUNDS_HTML_OUT=out), capture_output=True,
-                       timeout=300, cwd=tmp)
-    if r.returncode != 0:
-        # unit/test_html reports its own failures; go on with the pages it
-        # wrote, if it wrote them all
-        print("note: test_html failed; testing the pages it wrote:\n%s" % r.stdout.decode(errors="replace")[-3000:])
+    # test_html writes chat1, big and empty; test_html_hostile, built next
+    # to it, writes hostile.html and hostile.json
+    for prog in (binary, os.path.join(os.path.dirname(binary), "test_html_hostile")):
+        check(os.access(prog, os.X_OK), "no program at %s (build the unit tests, or set "
+              "ROUNDS_TEST_HTML_BIN or ROUNDS_HTML_PAGES)" % prog)
+        r = subprocess.run([prog], env=dict(os.environ, ROUNDS_HTML_OUT=out), capture_output=True,
+                           timeout=300, cwd=tmp)
+        if r.returncode != 0:
+            # the unit test reports its own failures; go on with the pages
+            # it wrote, if it wrote them all
+            print("note: %s failed; testing the pages it wrote:\n%s"
+                  % (os.path.basename(prog), r.stdout.decode(errors="replace")[-3000:]))
     return out
 
 

@@ -75,10 +75,19 @@ struct tmx {
 	struct buf scratch, text;
 };
 
-/* transport_matrix.c */
+/* matrix_rooms.c */
+struct mx_event;
 struct mx_room *mx_room_by_configured(struct tmx *m, const char *configured);
 struct mx_room *mx_room_by_id(struct tmx *m, const char *id);
 struct mx_room *mx_room_add(struct tmx *m);
+void mx_room_free(struct mx_room *r);
+/* What a state event changes in what the bot knows of a room (an encrypted
+ * configured room is reported, once, in the log and in the room). */
+void mx_room_apply_state(struct tmx *m, struct mx_room *r, const struct mx_event *e);
+/* A member's display name in the room, else the user id itself. */
+const char *mx_display_name(struct mx_room *r, const char *user);
+
+/* transport_matrix.c */
 /* Appends "Bearer" requests' common path: MX_API + fmt. */
 int64_t mx_request(struct tmx *m, const char *method, const struct buf *path, const char *body,
 		   int timeout_s, http_done_fn fn);

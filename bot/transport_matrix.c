@@ -19,51 +19,6 @@ enum { BACKFILL_PAGE = 100, BACKFILL_MAX_PAGES = 20, BACKOFF_MAX_MS = 300000 };
 
 static void next_step(struct tmx *m);
 
-/* ---- rooms ---------------------------------------------------------------- */
-
-struct mx_room *mx_room_by_configured(struct tmx *m, const char *configured)
-{
-	for (size_t i = 0; i < m->n_rooms; i++)
-		if (m->rooms[i].configured && strcmp(m->rooms[i].configured, configured) == 0)
-			return &m->rooms[i];
-	return NULL;
-}
-
-struct mx_room *mx_room_by_id(struct tmx *m, const char *id)
-{
-	for (size_t i = 0; i < m->n_rooms; i++)
-		if (m->rooms[i].id && strcmp(m->rooms[i].id, id) == 0)
-			return &m->rooms[i];
-	return NULL;
-}
-
-struct mx_room *mx_room_add(struct tmx *m)
-{
-	m->rooms = mem_grow(m->rooms, &m->cap_rooms, m->n_rooms + 1, sizeof *m->rooms);
-	struct mx_room *r = &m->rooms[m->n_rooms++];
-	memset(r, 0, sizeof *r);
-	r->members = (struct strmap)STRMAP_INIT;
-	return r;
-}
-
-static void room_clear_members(struct mx_room *r)
-{
-	size_t it = 0;
-	void *v;
-	while (strmap_next(&r->members, &it, NULL, &v))
-		free(v);
-	strmap_clear(&r->members);
-}
-
-static void room_free(struct mx_room *r)
-{
-	free(r->configured);
-	free(r->id);
-	free(r->dm_user);
-	json_decref(r->power);
-	room_clear_members(r);
-}
-
 /* ---- requests -------------------------------------------------------------- */
 
 int64_t mx_request(struct tmx *m, const char *method, const struct buf *path, const char *body,
@@ -239,33 +194,6 @@ static void on_join(void *ud, const struct http_response *r)
 
 static void emit(struct tmx *m, struct mx_room *r, json_t *ev, bool history);
 
-/* What a state event changes in what the bot knows of a room. */
-static void apply_state(struct tmx *m, struct mx_room *r, const struct mx_event *e)
-{
-	const char *t = e->type;
-	if (strcmp(t, "m.room.member") == 0 && e->target) {
-		const char *membership = json_string_value(json_object_get(e->content, "membership"));
-		free(strmap_del(&r->members, e->target));
-		if (membership && strcmp(membership, "join") == 0)
-			strmap_put(&r->members, e->target, mem_strdup(e->displayname ? e->displayname : ""));
-		if (m->user_id && strcmp(e->target, m->user_id) == 0)
-			r->joined = membership && strcmp(membership, "join") == 0;
-	} else if (strcmp(t, "m.room.power_levels") == 0 && e->state_key && json_is_object(e->content)) {
-		json_decref(r->power);
-		r->power = json_deep_copy(e->content);
-	} else if (strcmp(t, "m.room.encryption") == 0 && e->state_key) {
-		r->encrypted = true;
-	}
-	if (r->encrypted && !r->told_encrypted && r->configured) {
-		r->told_encrypted = true;
-		log_error("matrix[%s]: room %s is end-to-end encrypted: rounds does not support encrypted "
-			  "rooms and cannot read what is said there", m->base.cfg->name, r->configured);
-		mx_say(&m->base, r->configured,
-		       "This room is end-to-end encrypted, and rounds cannot read encrypted messages, "
-		       "so it cannot moderate or record chats here. Please use an unencrypted room.");
-	}
-}
-
 static void state_cb(void *ud, const char *room_id, json_t *ev)
 {
 	struct tmx *m = ud;
@@ -277,7 +205,7 @@ static void state_cb(void *ud, const char *room_id, json_t *ev)
 		m->malformed++;
 		return;
 	}
-	apply_state(m, r, &e);
+	mx_room_apply_state(m, r, &e);
 }
 
 /* Timeline events are emitted in the second pass (after any backfill). */
@@ -545,12 +473,6 @@ static void sync_request(struct tmx *m)
 
 /* ---- events ---------------------------------------------------------------- */
 
-static const char *display_name(struct mx_room *r, const char *user)
-{
-	const char *n = strmap_get(&r->members, user);
-	return n && *n ? n : user;
-}
-
 /* One timeline event to the core (and what it changes in the room). */
 static void emit(struct tmx *m, struct mx_room *r, json_t *ev, bool history)
 {
@@ -561,17 +483,17 @@ static void emit(struct tmx *m, struct mx_room *r, json_t *ev, bool history)
 	}
 	m->events_in++;
 	/* the sender's name before a change the event makes (a leave, a rename) */
-	const char *nick = display_name(r, e.sender);
+	const char *nick = mx_display_name(r, e.sender);
 	struct buf name = BUF_INIT, target = BUF_INIT;
 	buf_adds(&name, nick);
 	if (e.target)
 		buf_adds(&target, e.kind == EVENT_NICK ? (e.displayname ? e.displayname : e.target)
-						       : display_name(r, e.target));
+						       : mx_display_name(r, e.target));
 	if (e.state_key)
-		apply_state(m, r, &e);
+		mx_room_apply_state(m, r, &e);
 	if (strcmp(e.type, "m.room.encrypted") == 0 && !r->encrypted) {
 		r->encrypted = true;
-		apply_state(m, r, &e);
+		mx_room_apply_state(m, r, &e);
 	}
 	if (!e.kind) {
 		buf_free(&name);
@@ -606,7 +528,7 @@ static void emit(struct tmx *m, struct mx_room *r, json_t *ev, bool history)
 		 * its own event is never seen (it is stored once either way: the
 		 * store keeps one line per event id) */
 		buf_clear(&name);
-		buf_adds(&name, display_name(r, e.redaction_sender));
+		buf_adds(&name, mx_display_name(r, e.redaction_sender));
 		struct event red = out;
 		red.kind = EVENT_REDACTION;
 		red.flags = (flags & ~(unsigned)(EVENT_F_SELF | EVENT_F_OP | EVENT_F_LOCAL_TIME)) | EVENT_F_REPLAY;
@@ -762,7 +684,7 @@ static void destroy(struct transport *t)
 	mx_out_free_all(m);
 	http_free(m->http);
 	for (size_t i = 0; i < m->n_rooms; i++)
-		room_free(&m->rooms[i]);
+		mx_room_free(&m->rooms[i]);
 	free(m->rooms);
 	json_decref(m->held);
 	json_decref(m->backfill);

@@ -26,6 +26,7 @@
 #include "verdict.h"
 
 #include "store_fixture.h"
+#include "golden.h"
 
 static const char *const formats[] = {"index.html", "transcript.md", "transcript.txt", "transcript.json"};
 #define N_FORMATS (sizeof formats / sizeof formats[0])
@@ -144,21 +145,15 @@ static struct site_stats publish_ok(struct store *st, const struct site_options 
 	return s;
 }
 
-static char *slurp(const char *dir, const char *rel)
+/* DIR/REL's whole text; it must exist. */
+static char *read_out(const char *dir, const char *rel)
 {
 	char path[700];
 	snprintf(path, sizeof path, "%s/%s", dir, rel);
-	FILE *f = fopen(path, "rb");
-	if (!f)
+	char *s = slurp(path);
+	if (!s)
 		fail_msg("cannot open %s", path);
-	struct buf b = BUF_INIT;
-	char chunk[4096];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		buf_add(&b, chunk, n);
-	fclose(f);
-	buf_reserve(&b, 0);
-	return buf_steal(&b);
+	return s;
 }
 
 static char *slug(struct store *st, int64_t chat)
@@ -181,7 +176,7 @@ static char *chat_file(struct store *st, int64_t chat, const char *file)
 	char *s = slug(st, chat), rel[300];
 	snprintf(rel, sizeof rel, "%s/%s", s, file);
 	free(s);
-	return slurp(out_dir, rel);
+	return read_out(out_dir, rel);
 }
 
 static ino_t inode(const char *rel)
@@ -242,7 +237,7 @@ static void test_publish(void **state)
 		for (size_t k = 0; k < N_FORMATS; k++)
 			free(chat_file(st, chats[i], formats[k]));
 	}
-	char *index = slurp(out_dir, "index.html");
+	char *index = read_out(out_dir, "index.html");
 	/* newest first, and the chat still open is not there */
 	const char *prev = index;
 	for (size_t i = 0; i < 3; i++) {
@@ -274,7 +269,7 @@ static void test_publish(void **state)
 	assert_present("the index", index, "Sat 21 Nov 2026, 15:00\xe2\x80\x93" "15:30 EST");
 	assert_present("the index", index, "HCSM &lt;archive&gt; &amp; more");
 	free(index);
-	char *manifest = slurp(out_dir, ".rounds-site.json");
+	char *manifest = read_out(out_dir, ".rounds-site.json");
 	json_error_t jerr;
 	json_t *m = json_loads(manifest, 0, &jerr);
 	assert_non_null(m);
@@ -360,7 +355,7 @@ static void test_optout_rewrites_only_its_chat(void **state)
 	struct buf err = BUF_INIT;
 	if (site_publish_chat(store_db(st), f.open, &o, &err) != 0)
 		fail_msg("site_publish_chat: %s", buf_str(&err));
-	char *index = slurp(out_dir, "index.html");
+	char *index = read_out(out_dir, "index.html");
 	char *so = slug(st, f.open);
 	const char *first = strstr(index, "<li class=\"chat\">");
 	assert_non_null(first);
@@ -406,8 +401,8 @@ static void test_feed_valid_and_hostile_text_inert(void **state)
 	struct site_options o = options();
 	o.base_url = "https://chats.example.org/a&b/";
 	publish_ok(st, &o);
-	char *feed = slurp(out_dir, "feed.xml");
-	char *index = slurp(out_dir, "index.html");
+	char *feed = read_out(out_dir, "feed.xml");
+	char *index = read_out(out_dir, "index.html");
 	char *txt = chat_file(st, f.b, "transcript.txt");
 	const char *names[] = {"feed.xml", "index.html", "transcript.txt"};
 	const char *docs[] = {feed, index, txt};
@@ -451,7 +446,7 @@ static void test_feed_valid_and_hostile_text_inert(void **state)
 	o.base_url = NULL;
 	publish_ok(st, &o);
 	free(feed);
-	feed = slurp(out_dir, "feed.xml");
+	feed = read_out(out_dir, "feed.xml");
 	assert_present("the feed", feed, keep);
 	assert_absent("the feed", feed, "rel=\"self\"");
 	if (have_xmllint()) {
@@ -476,7 +471,7 @@ static void test_privacy_in_every_format(void **state)
 	struct site_options o = options();
 	o.jobs = 2; /* rendered by threads */
 	publish_ok(st, &o);
-	char *index = slurp(out_dir, "index.html"), *feed = slurp(out_dir, "feed.xml");
+	char *index = read_out(out_dir, "index.html"), *feed = read_out(out_dir, "feed.xml");
 
 	/* chat a: dana opted out, one span redacted, one line removed */
 	char *docs[N_FORMATS];

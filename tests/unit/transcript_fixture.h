@@ -15,6 +15,7 @@
 #include "clock.h"
 #include "model.h"
 #include "store.h"
+#include "golden.h"
 #include "store_fixture.h"
 #include "verdict.h"
 
@@ -219,58 +220,8 @@ static inline struct transcript *load_ok(struct store *st, int64_t chat)
 	return t;
 }
 
-static inline char *slurp(const char *file)
-{
-	FILE *f = fopen(file, "rb");
-	if (!f)
-		return NULL;
-	struct buf b = BUF_INIT;
-	char chunk[4096];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		buf_add(&b, chunk, n);
-	fclose(f);
-	buf_reserve(&b, 0);
-	return buf_steal(&b);
-}
 
-static inline void spit(const char *file, const char *s)
-{
-	FILE *f = fopen(file, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(s, 1, strlen(s), f), strlen(s));
-	assert_int_equal(fclose(f), 0);
-}
 
-/* Compares against tests/unit/golden/<name>, or rewrites it when
- * ROUNDS_REGOLD is set. A mismatch leaves <name>.actual in the build
- * directory and names the first differing line. */
-static inline void check_golden(const char *name, const char *actual)
-{
-	char gold[512], got[512];
-	snprintf(gold, sizeof gold, "%s/unit/golden/%s", TEST_SOURCE_DIR, name);
-	snprintf(got, sizeof got, "%s/%s.actual", TEST_BINARY_DIR, name);
-	const char *regold = getenv("ROUNDS_REGOLD");
-	if (regold && *regold && strcmp(regold, "0") != 0) {
-		spit(gold, actual);
-		print_message("rewrote %s: review it\n", gold);
-		return;
-	}
-	char *expected = slurp(gold);
-	if (!expected)
-		fail_msg("no golden file %s (run with ROUNDS_REGOLD=1 to write it)", gold);
-	if (strcmp(expected, actual) != 0) {
-		spit(got, actual);
-		int line = 1;
-		const char *a = expected, *b = actual;
-		for (; *a && *a == *b; a++, b++)
-			if (*a == '\n')
-				line++;
-		free(expected);
-		fail_msg("%s differs from %s at line %d (diff -u %s %s)", got, gold, line, gold, got);
-	}
-	free(expected);
-}
 
 static inline void assert_absent(const char *haystack, const char *needle)
 {

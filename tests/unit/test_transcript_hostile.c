@@ -232,14 +232,7 @@ static void test_opted_out_host_topic(void **state)
  * sees them through the model. */
 static int64_t event_id_of(struct store *st, const char *text)
 {
-	sqlite3_stmt *q;
-	assert_int_equal(sqlite3_prepare_v2(store_db(st), "SELECT id FROM events WHERE text = ?1", -1, &q,
-					    NULL), SQLITE_OK);
-	sqlite3_bind_text(q, 1, text, -1, SQLITE_STATIC);
-	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-	int64_t id = sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
-	return id;
+	return event_id_where(st, "SELECT id FROM events WHERE text = ?1", text);
 }
 
 static void test_moderation_and_pseudonyms(void **state)

@@ -149,17 +149,23 @@ static const struct line chat1_lines[] = {
 	{"20:36:00", .nick = "bobby", .account = "bob", .msgid = "m40", .round = -1, .text = "thanks all!"},
 };
 
-/* The stored id of the line with this message id. */
-static inline int64_t id_of_msgid(struct store *st, const char *msgid)
+/* The id of the stored event sql (a SELECT of one id, with one text
+ * parameter) finds; there must be one. */
+static inline int64_t event_id_where(struct store *st, const char *sql, const char *value)
 {
 	sqlite3_stmt *q;
-	assert_int_equal(sqlite3_prepare_v2(store_db(st), "SELECT id FROM events WHERE msgid = ?1", -1, &q,
-					    NULL), SQLITE_OK);
-	sqlite3_bind_text(q, 1, msgid, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_prepare_v2(store_db(st), sql, -1, &q, NULL), SQLITE_OK);
+	sqlite3_bind_text(q, 1, value, -1, SQLITE_STATIC);
 	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
 	int64_t id = sqlite3_column_int64(q, 0);
 	sqlite3_finalize(q);
 	return id;
+}
+
+/* The stored id of the line with this message id. */
+static inline int64_t id_of_msgid(struct store *st, const char *msgid)
+{
+	return event_id_where(st, "SELECT id FROM events WHERE msgid = ?1", msgid);
 }
 
 /* Writes chat1 into a fresh store; returns its id. It is shown in New

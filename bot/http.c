@@ -9,8 +9,12 @@
 
 #include "log.h"
 #include "mem.h"
+#include "resolve.h"
 
 enum { DEFAULT_TIMEOUT_S = 60, DEFAULT_MAX_BODY = 16 << 20 };
+/* a looked-up address is used this long (getaddrinfo gives no TTL) */
+#define ADDR_FRESH_US (300 * LWS_USEC_PER_SEC)
+#define RESOLVE_TIMEOUT_MS 30000
 
 struct http_req {
 	struct http *h;
@@ -26,6 +30,7 @@ struct http_req {
 	int64_t retry_after_ms;
 	char *error;          /* set when it failed */
 	bool finished;        /* the response (or a failure) is in; delivery is scheduled */
+	bool waiting;         /* for the host's address */
 	lws_sorted_usec_list_t sul_deliver, sul_timeout;
 	struct http_req *next;
 };
@@ -38,6 +43,10 @@ struct http {
 	bool tls, tls_verify;
 	struct http_req *reqs;
 	int64_t next_id;
+	struct resolve *resolving;
+	struct resolve_result addrs; /* the host's, looked up at addrs_at */
+	size_t cur;                  /* the one connections go to */
+	lws_usec_t addrs_at;
 };
 
 static void unlink_req(struct http_req *r)
@@ -122,6 +131,11 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 			char why[200];
 			snprintf(why, sizeof why, "cannot connect: %s", in ? (const char *)in : "unknown error");
 			r->wsi = NULL;
+			/* the next request tries the host's next address; once
+			 * every one has failed, it looks the host up again */
+			struct http *h = r->h;
+			if (h->addrs.n && ++h->cur >= h->addrs.n)
+				h->addrs.n = h->cur = 0;
 			finish(r, why);
 		}
 		return 0;
@@ -210,6 +224,62 @@ const struct lws_protocols *http_protocols(void)
 	return protocols;
 }
 
+static void start(struct http_req *r)
+{
+	struct http *h = r->h;
+	r->waiting = false;
+	struct lws_client_connect_info ci;
+	memset(&ci, 0, sizeof ci);
+	ci.context = h->ctx;
+	ci.vhost = h->vhost;
+	ci.address = h->addrs.addr[h->cur];
+	ci.port = h->port;
+	ci.path = r->path;
+	ci.host = h->host; /* the name: Host header, SNI, certificate check */
+	ci.origin = h->host;
+	ci.method = r->method;
+	ci.protocol = protocols[0].name;
+	ci.local_protocol_name = protocols[0].name;
+	ci.alpn = "http/1.1";
+	ci.opaque_user_data = r;
+	ci.pwsi = &r->wsi;
+	if (h->tls) {
+		ci.ssl_connection = LCCSCF_USE_SSL;
+		if (!h->tls_verify)
+			ci.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
+					     LCCSCF_ALLOW_EXPIRED | LCCSCF_ALLOW_INSECURE;
+	}
+	if (!lws_client_connect_via_info(&ci)) {
+		r->wsi = NULL;
+		finish(r, "cannot start the connection");
+	}
+}
+
+/* The host's addresses are in: start the requests that waited for them. */
+static void resolved(void *ud, const struct resolve_result *res)
+{
+	struct http *h = ud;
+	h->resolving = NULL;
+	char why[200];
+	if (res->error) {
+		snprintf(why, sizeof why, "cannot look up %s: %s", h->host, res->error);
+		h->addrs.n = 0;
+	} else {
+		h->addrs = *res;
+		h->addrs_at = lws_now_usecs();
+		h->cur = 0;
+	}
+	for (struct http_req *r = h->reqs; r; r = r->next)
+		if (r->waiting) {
+			if (res->error) {
+				r->waiting = false;
+				finish(r, why);
+			} else {
+				start(r);
+			}
+		}
+}
+
 struct http *http_new(struct lws_context *ctx, const struct http_options *o, struct buf *err)
 {
 	struct http *h = mem_calloc(1, sizeof *h);
@@ -248,6 +318,7 @@ void http_free(struct http *h)
 		h->reqs = r->next;
 		req_free(r);
 	}
+	resolve_cancel(h->resolving);
 	/* the vhost belongs to the context: destroyed with it */
 	free(h->name);
 	free(h->host);
@@ -282,30 +353,12 @@ int64_t http_send(struct http *h, const struct http_request *rq, http_done_fn fn
 	lws_sul_schedule(h->ctx, 0, &r->sul_timeout, timeout_cb,
 			 (lws_usec_t)(rq->timeout_s > 0 ? rq->timeout_s : DEFAULT_TIMEOUT_S) * LWS_USEC_PER_SEC);
 
-	struct lws_client_connect_info ci;
-	memset(&ci, 0, sizeof ci);
-	ci.context = h->ctx;
-	ci.vhost = h->vhost;
-	ci.address = h->host;
-	ci.port = h->port;
-	ci.path = r->path;
-	ci.host = h->host;
-	ci.origin = h->host;
-	ci.method = r->method;
-	ci.protocol = protocols[0].name;
-	ci.local_protocol_name = protocols[0].name;
-	ci.alpn = "http/1.1";
-	ci.opaque_user_data = r;
-	ci.pwsi = &r->wsi;
-	if (h->tls) {
-		ci.ssl_connection = LCCSCF_USE_SSL;
-		if (!h->tls_verify)
-			ci.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
-					     LCCSCF_ALLOW_EXPIRED | LCCSCF_ALLOW_INSECURE;
-	}
-	if (!lws_client_connect_via_info(&ci)) {
-		r->wsi = NULL;
-		finish(r, "cannot start the connection");
+	if (h->addrs.n && lws_now_usecs() - h->addrs_at < ADDR_FRESH_US) {
+		start(r);
+	} else {
+		r->waiting = true;
+		if (!h->resolving)
+			h->resolving = resolve_start(h->ctx, h->host, h->port, RESOLVE_TIMEOUT_MS, resolved, h);
 	}
 	return r->id;
 }

@@ -1,5 +1,6 @@
 #include "link.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,11 +9,13 @@
 #include "log.h"
 #include "mem.h"
 #include "pace.h"
+#include "resolve.h"
 #include "tls.h"
 
 #define TICK_MS 1000
 #define QUIT_GRACE_MS 2000
 #define WRITE_MAX (IRCMSG_MAX_LINE + 2)
+#define RESOLVE_TIMEOUT_MS 30000
 
 enum link_mode { LINK_RAW, LINK_TLS, LINK_WS };
 
@@ -26,6 +29,9 @@ struct link {
 	struct tls_ctx *tls_ctx;
 	struct tls_conn *tls;
 	struct lws *wsi;
+	struct resolve *resolving;     /* looking the host up */
+	struct resolve_result addrs;   /* its addresses; next_addr is tried next */
+	size_t next_addr;
 	bool up;        /* IRC may flow: connected (and TLS handshake done) */
 	bool started, quitting, quit_sent, done;
 	char *quit_reason;
@@ -45,6 +51,7 @@ struct link {
 };
 
 static void connect_now(struct link *l);
+static void connect_addr(struct link *l);
 static void on_plain(struct link *l, char *data, size_t len);
 
 /* ---- irc callbacks ------------------------------------------------------ */
@@ -123,12 +130,26 @@ static void quit_cb(lws_sorted_usec_list_t *sul)
 	force_close(l); /* the server did not close after our QUIT */
 }
 
+static void next_addr_cb(lws_sorted_usec_list_t *sul)
+{
+	struct link *l = lws_container_of(sul, struct link, sul_retry);
+	if (!l->quitting)
+		connect_addr(l);
+}
+
 static void schedule_retry(struct link *l)
 {
 	if (l->quitting) {
 		l->done = true;
 		return;
 	}
+	if (l->next_addr < l->addrs.n) {
+		/* the host has another address: try it now, back off only
+		 * once every address has failed */
+		lws_sul_schedule(l->ctx, 0, &l->sul_retry, next_addr_cb, 1);
+		return;
+	}
+	l->addrs.n = 0; /* look the host up again before the next attempt */
 	unsigned ms = lws_retry_get_delay_ms(l->ctx, &l->retry, &l->retries, NULL);
 	log_info("irc[%s]: reconnecting in %.1f s", l->cfg->name, ms / 1000.0);
 	lws_sul_schedule(l->ctx, 0, &l->sul_retry, retry_cb, (lws_usec_t)ms * LWS_US_PER_MS);
@@ -147,6 +168,7 @@ static void go_up(struct link *l)
 static void on_connected(struct link *l)
 {
 	l->stats.connects++;
+	l->addrs.n = 0; /* a later reconnect looks the host up afresh */
 	l->connected_at = clock_mono_ms();
 	buf_clear(&l->rx);
 	buf_clear(&l->frame);
@@ -189,15 +211,53 @@ static void on_closed(struct link *l)
 	schedule_retry(l);
 }
 
+/* "host:port", and the address being tried when the host is a name */
+static const char *where(const struct link *l, char *w, size_t n)
+{
+	const char *addr = l->next_addr ? l->addrs.addr[l->next_addr - 1] : l->cfg->host;
+	if (strcmp(addr, l->cfg->host))
+		snprintf(w, n, "%s:%d (%s)", l->cfg->host, l->cfg->port, addr);
+	else
+		snprintf(w, n, "%s:%d", l->cfg->host, l->cfg->port);
+	return w;
+}
+
+static void resolved(void *ud, const struct resolve_result *res)
+{
+	struct link *l = ud;
+	l->resolving = NULL;
+	if (res->error) {
+		log_warn("irc[%s]: cannot look up %s: %s", l->cfg->name, l->cfg->host, res->error);
+		schedule_retry(l);
+		return;
+	}
+	l->addrs = *res;
+	l->next_addr = 0;
+	connect_addr(l);
+}
+
+/* A new attempt: look the host up (off the loop; a numeric host is
+ * answered on the next turn), then connect to its addresses in turn. */
 static void connect_now(struct link *l)
 {
+	if (l->resolving)
+		return;
+	l->addrs.n = l->next_addr = 0;
+	if (!resolve_is_numeric(l->cfg->host))
+		log_info("irc[%s]: looking up %s", l->cfg->name, l->cfg->host);
+	l->resolving = resolve_start(l->ctx, l->cfg->host, l->cfg->port, RESOLVE_TIMEOUT_MS, resolved, l);
+}
+
+static void connect_addr(struct link *l)
+{
+	const char *addr = l->addrs.addr[l->next_addr++];
 	struct lws_client_connect_info ci;
 	memset(&ci, 0, sizeof ci);
 	ci.context = l->ctx;
 	ci.vhost = l->vhost;
-	ci.address = l->cfg->host;
+	ci.address = addr;
 	ci.port = l->cfg->port;
-	ci.host = l->cfg->host;
+	ci.host = l->cfg->host; /* the name: Host header, SNI, certificate check */
 	ci.opaque_user_data = l;
 	ci.pwsi = &l->wsi;
 	if (l->mode == LINK_WS) {
@@ -216,11 +276,11 @@ static void connect_now(struct link *l)
 		ci.local_protocol_name = "rounds-irc-raw";
 		ci.ssl_connection = LCCSCF_PRIORITIZE_READS;
 	}
-	log_info("irc[%s]: connecting to %s:%d", l->cfg->name, l->cfg->host, l->cfg->port);
+	char w[RESOLVE_ADDR_LEN + 300];
+	log_info("irc[%s]: connecting to %s", l->cfg->name, where(l, w, sizeof w));
 	if (!lws_client_connect_via_info(&ci)) {
 		l->wsi = NULL;
-		log_warn("irc[%s]: cannot start a connection to %s:%d", l->cfg->name, l->cfg->host,
-			 l->cfg->port);
+		log_warn("irc[%s]: cannot start a connection to %s", l->cfg->name, where(l, w, sizeof w));
 		schedule_retry(l);
 	}
 }
@@ -420,7 +480,8 @@ static int link_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 	switch (reason) {
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR: {
 		char q[200];
-		log_warn("irc[%s]: cannot connect to %s:%d: %s", l->cfg->name, l->cfg->host, l->cfg->port,
+		char w[RESOLVE_ADDR_LEN + 300];
+		log_warn("irc[%s]: cannot connect to %s: %s", l->cfg->name, where(l, w, sizeof w),
 			 in ? log_quote(q, sizeof q, in, len ? len : strlen(in)) : "unknown error");
 		l->wsi = NULL;
 		tls_conn_free(l->tls);
@@ -554,6 +615,8 @@ void link_quit(struct link *l, const char *reason)
 	} else if (l->wsi) {
 		force_close(l);
 	} else {
+		resolve_cancel(l->resolving);
+		l->resolving = NULL;
 		l->done = true;
 	}
 }
@@ -571,6 +634,7 @@ void link_free(struct link *l)
 	lws_sul_cancel(&l->sul_tick);
 	lws_sul_cancel(&l->sul_pace);
 	lws_sul_cancel(&l->sul_quit);
+	resolve_cancel(l->resolving);
 	if (l->wsi)
 		lws_set_opaque_user_data(l->wsi, NULL);
 	irc_free(l->irc);

@@ -3,7 +3,8 @@
 
 Against the test network's throwaway CA: without `ca_file` the bot refuses
 the certificate, says why, and keeps retrying without ever registering;
-with the CA it connects; with `tls_verify: false` it connects and says
+with the CA it connects, also to the host by name (looked up off the
+event loop, the certificate checked against the name); with `tls_verify: false` it connects and says
 loudly that it does not verify.
 """
 
@@ -28,12 +29,19 @@ def scenario():
                                "chats": {"c": chat()}}, name="noca").start()
         trusted = rt.Bot(d, {"store": "b.db", "networks": {"n": dict(base, nick="botca", ca_file=net.ca_file)},
                              "chats": {"c": chat()}}, name="ca").start()
+        byname = rt.Bot(d, {"store": "d.db", "networks": {"n": dict(base, host="localhost", nick="botname",
+                                                                  ca_file=net.ca_file)},
+                            "chats": {"c": chat()}}, name="byname").start()
         blind = rt.Bot(d, {"store": "c.db", "networks": {"n": dict(base, nick="botblind", tls_verify=False)},
                            "chats": {"c": chat()}}, name="blind").start()
         try:
             untrusted.wait_log(r"certificate verification failed", count=2)
             trusted.wait_log(r"TLS, certificate verified")
             trusted.wait_log(r"registered as botca")
+            byname.wait_log(r"looking up localhost")
+            byname.wait_log(r"connecting to localhost:\d+ \(127\.0\.0\.1\)")
+            byname.wait_log(r"TLS, certificate verified")
+            byname.wait_log(r"registered as botname")
             blind.wait_log(r"TLS certificates are NOT verified")
             blind.wait_log(r"registered as botblind")
             time.sleep(1)
@@ -41,7 +49,7 @@ def scenario():
                   "the bot registered over a certificate it could not verify", untrusted)
             check(untrusted.proc.poll() is None, "the bot gave up instead of retrying", untrusted)
         finally:
-            for b in (untrusted, trusted, blind):
+            for b in (untrusted, trusted, byname, blind):
                 rc = b.stop()
                 check(rc == 0, "exit status %s on SIGTERM" % rc, b)
 

@@ -27,6 +27,9 @@ def scenario():
             "wss": rt.network_config(net, nick="botwss", transport="wss", sasl=None),
         }
         variants["wsircv3"]["websocket"]["subprotocols"] = ["text.ircv3.net"]
+        # wss by name: looked up off the loop, connected by address, the
+        # certificate checked against the name (the test CA's is "localhost")
+        variants["wss"]["host"] = "localhost"
         bots = []
         for name, netcfg in variants.items():
             cfg = {

@@ -501,6 +501,7 @@ int bot_run(const struct config *cfg, volatile sig_atomic_t *stop, volatile sig_
 		b.nets[i].t->ops->start(b.nets[i].t);
 	for (size_t k = 0; k < cfg->n_chats; k++)
 		bot_chat_resume(&b.chats[k]);
+	bot_mutes_resume(&b);
 	bot_schedule_start(&b);
 	log_info("rounds running: %zu network%s, %zu chat%s, store %s", cfg->n_networks,
 		 cfg->n_networks == 1 ? "" : "s", cfg->n_chats, cfg->n_chats == 1 ? "" : "s",

@@ -11,6 +11,7 @@
 #include "command.h"
 #include "log.h"
 #include "mem.h"
+#include "store_mutes.h"
 #include "verdict.h"
 
 struct reply_ctx {
@@ -64,6 +65,8 @@ static bool cmd_optout(void *ud, bool out, struct buf *why)
 
 /* ---- sanctions ------------------------------------------------------------ */
 
+#define MUTE_RETRY_MS 5000
+
 static void mutes_timer(lws_sorted_usec_list_t *sul);
 
 static void mutes_schedule(struct bot *b)
@@ -94,11 +97,14 @@ static void mutes_timer(lws_sorted_usec_list_t *sul)
 			continue;
 		}
 		if (NET(m->net, lift, m->room, m->mask) != 0) {
-			m->until_ms = now + 60000;
+			/* not connected or not an operator there yet: soon again */
+			m->until_ms = now + MUTE_RETRY_MS;
 			i++;
 			continue;
 		}
 		log_info("network %s: lifted the mute on %s in %s", m->net->cfg->name, m->mask, m->room);
+		if (m->id > 0)
+			store_mute_done(b->store, m->id);
 		free(m->room);
 		free(m->mask);
 		*m = b->mutes[--b->n_mutes];
@@ -160,10 +166,11 @@ static void sanction(struct bot *b, const struct pending *p)
 				NET(p->net, tell, nick, account, told.p);
 				buf_free(&told);
 				if (chat->cfg->mute_minutes > 0) {
+					int64_t until = clock_wall_ms() + (int64_t)(chat->cfg->mute_minutes * 60000);
+					int64_t id = store_mute_add(b->store, p->net->cfg->name, room, mask.p, until);
 					b->mutes = mem_grow(b->mutes, &b->cap_mutes, b->n_mutes + 1, sizeof *b->mutes);
-					b->mutes[b->n_mutes++] = (struct mute){
-						p->net, mem_strdup(room), mem_strdup(mask.p),
-						clock_wall_ms() + (int64_t)(chat->cfg->mute_minutes * 60000)};
+					b->mutes[b->n_mutes++] = (struct mute){p->net, mem_strdup(room), mem_strdup(mask.p),
+									       until, id};
 					mutes_schedule(b);
 				}
 			}
@@ -261,6 +268,35 @@ void bot_act(struct bot *b, const struct pending *p)
 	};
 	if (!command_dispatch(&ctx, name) && p->chat)
 		plugin_command(b, p, &r, name, args, now);
+}
+
+void bot_mutes_resume(struct bot *b)
+{
+	struct store_mute *v;
+	size_t n;
+	if (store_mutes_list(b->store, &v, &n) != 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		struct bot_net *net = NULL;
+		for (size_t k = 0; k < b->cfg->n_networks && !net; k++)
+			if (!strcmp(b->cfg->networks[k].name, v[i].network))
+				net = &b->nets[k];
+		if (!net) {
+			log_warn("network %s is no longer configured: the mute on %s in %s stays until a host "
+				 "lifts it", v[i].network, v[i].mask, v[i].room);
+			store_mute_done(b->store, v[i].id);
+			continue;
+		}
+		log_info("network %s: the mute on %s in %s set before a restart is lifted %s", net->cfg->name,
+			 v[i].mask, v[i].room, v[i].until_ms <= clock_wall_ms() ? "now (its time has passed)"
+										 : "when its time comes");
+		b->mutes = mem_grow(b->mutes, &b->cap_mutes, b->n_mutes + 1, sizeof *b->mutes);
+		b->mutes[b->n_mutes++] = (struct mute){net, v[i].room, v[i].mask, v[i].until_ms, v[i].id};
+		v[i].room = v[i].mask = NULL; /* taken */
+	}
+	store_mutes_free(v, n);
+	store_commit(b->store);
+	mutes_schedule(b);
 }
 
 void bot_mutes_free(struct bot *b)

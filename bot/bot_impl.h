@@ -60,11 +60,13 @@ struct pending {
 	size_t msgid;          /* offset; (size_t)-1 if none */
 };
 
-/* A plugin's mute, lifted after the chat's mute_minutes. */
+/* A plugin's mute, lifted after the chat's mute_minutes (kept in the
+ * store as id, so a restart still lifts it; -1 if it could not be). */
 struct mute {
 	struct bot_net *net;
 	char *room, *mask;
 	int64_t until_ms;
+	int64_t id;
 };
 
 struct bot {
@@ -138,7 +140,11 @@ bool bot_schedule_remindme(struct bot_chat *c, const char *key, const char *nick
 /* Acts on one committed line: its sanction, its removal, a command, or
  * the chat session's turn. */
 void bot_act(struct bot *b, const struct pending *p);
-/* Frees the mutes still to lift (at shutdown; they stay on the network). */
+/* Takes up the mutes an earlier run set and did not lift (from the store):
+ * lifted when their time comes, at once if it has passed. */
+void bot_mutes_resume(struct bot *b);
+/* Frees the mutes still to lift (at shutdown; they stay on the network,
+ * and in the store for the next run). */
 void bot_mutes_free(struct bot *b);
 
 #endif

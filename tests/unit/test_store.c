@@ -15,6 +15,7 @@
 
 #include "log.h"
 #include "store.h"
+#include "store_mutes.h"
 
 #include "store_fixture.h"
 
@@ -357,6 +358,43 @@ static void test_full_disk_loses_nothing(void **state)
 	close_checked(st);
 }
 
+/* The mutes to lift later survive a restart: listed soonest first, gone
+ * once done. */
+static void test_mutes_kept_across_reopen(void **state)
+{
+	(void)state;
+	struct store *st = store_fixture_open();
+	int64_t later = store_mute_add(st, "libera", "#hcsm", "m:R:fred", 2000);
+	int64_t sooner = store_mute_add(st, "libera", "#hcsm", "*!*@spam.example", 1000);
+	int64_t other = store_mute_add(st, "oftc", "#bcsm", "m:R:eve", 1500);
+	assert_true(later > 0 && sooner > 0 && other > 0);
+	assert_int_equal(store_commit(st), 0);
+	struct store_mute *v;
+	size_t n;
+	assert_int_equal(store_mutes_list(st, &v, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(v[0].id, sooner);
+	assert_int_equal(v[1].id, other);
+	assert_int_equal(v[2].id, later);
+	assert_string_equal(v[2].network, "libera");
+	assert_string_equal(v[2].room, "#hcsm");
+	assert_string_equal(v[2].mask, "m:R:fred");
+	assert_int_equal(v[2].until_ms, 2000);
+	store_mutes_free(v, n);
+	assert_int_equal(store_mute_done(st, sooner), 0);
+	assert_int_equal(store_commit(st), 0);
+	store_close(st);
+
+	st = store_fixture_open();
+	assert_int_equal(store_mutes_list(st, &v, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(v[0].id, other);
+	assert_string_equal(v[0].mask, "m:R:eve");
+	assert_int_equal(v[1].id, later);
+	store_mutes_free(v, n);
+	store_close(st);
+}
+
 int main(void)
 {
 	log_set_level(LOG_ERROR);
@@ -372,6 +410,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reopen_and_version, store_fixture_setup, store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_open_errors, store_fixture_setup, store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_full_disk_loses_nothing, store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_mutes_kept_across_reopen, store_fixture_setup, store_fixture_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

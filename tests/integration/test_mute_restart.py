@@ -1,0 +1,118 @@
+#!/usr/bin/python3
+"""A mute outlives a restart of the bot, and the bot still lifts it.
+
+The channel is registered with ChanServ (Atheme) and the bot's account has
+the auto-op flag, as on a real network: the bot is an operator again after
+it rejoins. The flood plugin mutes a flooder for mute_minutes; the bot is
+stopped at once and started again only after that time has passed. The new
+run finds the mute in the store, lifts it as soon as it is an operator
+again (the flooder's lines reach the channel again), and forgets it.
+"""
+
+import os
+import re
+import time
+
+import roundstest as rt
+from roundstest import check
+
+PLUGIN_DIR = os.path.join(os.path.dirname(os.path.abspath(rt.ROUNDS)), "plugins")
+MUTE_S = 12
+
+
+def scenario():
+    d = rt.tmpdir("mute-restart")
+    with rt.ircnet.Network(os.path.join(d, "net")) as net:
+        net.register_many([("rounds", "pw-rounds-m"), ("alice", "pw-alice-m"),
+                           ("bob", "pw-bob-m"), ("fred", "pw-fred-m")])
+        host, bob, fred = rt.ircclient.connect_all([
+            net.client("alice", "tcp", sasl=("alice", "pw-alice-m")),
+            net.client("bob", "tcp", sasl=("bob", "pw-bob-m")),
+            net.client("fred", "tcp", sasl=("fred", "pw-fred-m")),
+        ])
+        # alice founds #hcsm with ChanServ and gives the bot's account auto-op
+        host.join("#hcsm")
+        host.privmsg("ChanServ", "REGISTER #hcsm")
+        host.wait_for(lambda m: m.command == "NOTICE" and m.nick == "ChanServ"
+                      and "registered" in (m.text or ""), 20, "ChanServ registering #hcsm")
+        host.privmsg("ChanServ", "FLAGS #hcsm rounds +O")
+        host.wait_for(lambda m: m.command == "NOTICE" and m.nick == "ChanServ"
+                      and "rounds" in (m.text or ""), 20, "ChanServ setting the bot's flags")
+        for c in (bob, fred):
+            c.join("#hcsm")
+        cfg = {
+            "store": "rounds.db",
+            "output_dir": "out",
+            "plugin_dir": PLUGIN_DIR,
+            "networks": {"testnet": rt.network_config(net, transport="tcp")},
+            "chats": {"hcsm": {
+                "network": "testnet", "room": "#hcsm", "title": "Mute restart chat",
+                "hosts": ["alice"], "intro_minutes": 0, "warning_minutes": 0,
+                "mute_minutes": rt.minutes(MUTE_S),
+                "agenda": [{"topic": "What keeps patients safe?", "minutes": rt.minutes(600)}],
+                "plugins": [{"name": "flood"}],
+            }},
+        }
+        bot = rt.Bot(d, cfg, password="pw-rounds-m").start()
+        try:
+            run(bot, host, bob, fred)
+        finally:
+            bot.stop()
+
+
+def opped(c, since):
+    return c.wait_for(lambda m: m.command == "MODE" and "#hcsm" in m.params and "+o" in m.params
+                      and "rounds" in m.params, 20, "ChanServ opping the bot", since=since)
+
+
+def mute_mode(c, sign, since=None):
+    return c.wait_for(lambda m: m.command == "MODE" and m.nick == "rounds" and "#hcsm" in m.params
+                      and sign + "b" in m.params and "m:R:fred" in m.params, 30,
+                      "the bot setting %sb m:R:fred" % sign, since=since)
+
+
+def run(bot, host, bob, fred):
+    mark = bob.mark()
+    bot.wait_log(r"joined #hcsm")
+    opped(bob, mark)
+    host.privmsg("#hcsm", "!start")
+    bob.wait_for(lambda m: m.command == "PRIVMSG" and m.nick == "rounds" and (m.text or "").startswith("T1:"),
+                 20, "T1")
+
+    # fred floods: warned, then muted
+    for i in range(8):
+        fred.privmsg("#hcsm", "buy buy buy %d" % i)
+    fred.wait_for(lambda m: m.command == "NOTICE" and m.nick == "rounds"
+                  and re.search(r"slow down|too fast|very fast", m.text or ""), 20, "the flood warning")
+    for i in range(8):
+        fred.privmsg("#hcsm", "BUY NOW %d" % i)
+    mute_mode(bob, "+")
+    muted_at = time.time()
+    # the mute to lift is in the store before the bot goes
+    bot.wait_log(r"plugin flood: mute fred")
+    rows = [tuple(r) for r in bot.wait_rows("SELECT room, mask FROM mutes")]
+    check(rows == [("#hcsm", "m:R:fred")], "the mute kept in the store: %r" % rows, bot)
+
+    # stopped before the mute's time is up, started again after it
+    check(bot.stop() == 0, "the bot did not exit cleanly", bot)
+    fred.privmsg("#hcsm", "still muted while the bot is away")
+    heard = bob.collect(1, lambda m: m.command == "PRIVMSG" and m.nick == "fred")
+    check(not heard, "the mute did not hold while the bot was away", bot)
+    time.sleep(max(0.0, muted_at + MUTE_S + 1 - time.time()))
+    mark = bob.mark()
+    bot.start()
+    bot.wait_log(r"network testnet: the mute on m:R:fred in #hcsm set before a restart is lifted now")
+    opped(bob, mark)
+    mute_mode(bob, "-", since=mark)
+    bot.wait_log(r"lifted the mute on m:R:fred in #hcsm")
+    fred.privmsg("#hcsm", "A1 sorry, I can speak again")
+    bob.wait_for(lambda m: m.command == "PRIVMSG" and m.nick == "fred" and "speak again" in (m.text or ""),
+                 10, "fred heard again after the lift")
+    end = time.time() + 10
+    while bot.query("SELECT 1 FROM mutes") and time.time() < end:
+        time.sleep(0.2)
+    check(not bot.query("SELECT 1 FROM mutes"), "the lifted mute is still in the store", bot)
+
+
+if __name__ == "__main__":
+    rt.run(scenario, "mute_restart")

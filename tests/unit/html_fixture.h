@@ -22,57 +22,9 @@
 #include "store_fixture.h"
 #include "verdict.h"
 
-/* "05:30:00" on 2026-11-01 (UTC), the night New York falls back. */
-static inline int64_t at(const char *hms)
-{
-	char iso[40];
-	snprintf(iso, sizeof iso, "2026-11-01T%s.000Z", hms);
-	int64_t ms = clock_parse_iso(iso);
-	assert_true(ms > 0);
-	return ms;
-}
-
-struct line {
-	const char *at;
-	enum event_kind kind;
-	unsigned flags;
-	const char *nick;
-	const char *account;
-	const char *text;
-	const char *msgid;
-	const char *reply_to;
-	int round;
-};
-
-/* Stores a line in the chat's room; returns its event id. */
-static inline int64_t add_line(struct store *st, int64_t chat, const struct line *l)
-{
-	struct event ev = {
-		.kind = l->kind ? l->kind : EVENT_MESSAGE,
-		.flags = l->flags,
-		.network = "testnet",
-		.room = "#hcsm",
-		.nick = l->nick,
-		.account = l->account,
-		.text = l->text,
-		.msgid = l->msgid,
-		.reply_to = l->reply_to,
-		.ts_ms = at(l->at),
-	};
-	struct buf key = BUF_INIT;
-	const char *k = NULL;
-	if (!(l->flags & EVENT_F_SELF)) {
-		store_person_key(l->account, l->nick, &key);
-		k = key.p;
-	}
-	int64_t id = 0;
-	assert_int_equal(store_add_event(st, &ev, k, chat, l->round, &id), 1);
-	buf_free(&key);
-	return id;
-}
-
-#define BOT EVENT_F_SELF
-#define MOD EVENT_F_MODERATOR
+/* times are on 2026-11-01 (UTC), the night New York falls back */
+#define FIXTURE_DAY "2026-11-01"
+#include "fixture_line.h"
 
 /* One word of 10 KB after "A1 ": nothing to break it at but the CSS. */
 static char long_word[3 + 10240 + 1];

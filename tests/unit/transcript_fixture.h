@@ -19,60 +19,8 @@
 #include "store_fixture.h"
 #include "verdict.h"
 
-/* "20:05:30" on the fixture's day, in UTC ms. */
-static inline int64_t at(const char *hms)
-{
-	char iso[40];
-	snprintf(iso, sizeof iso, "2026-11-21T%s.000Z", hms);
-	int64_t ms = clock_parse_iso(iso);
-	assert_true(ms > 0);
-	return ms;
-}
-
-/* One stored line of a fixture. kind 0 means EVENT_MESSAGE; room NULL the
- * chat's room; round -1 stores no round (with the chat's id). */
-struct line {
-	const char *at;
-	enum event_kind kind;
-	unsigned flags;
-	const char *nick;
-	const char *account;
-	const char *text;
-	const char *msgid;
-	const char *reply_to;
-	int round;
-	const char *room;
-	const char *target;
-	bool outside; /* stored outside any chat */
-};
-
-static inline void add_line(struct store *st, int64_t chat, const struct line *l)
-{
-	struct event ev = {
-		.kind = l->kind ? l->kind : EVENT_MESSAGE,
-		.flags = l->flags,
-		.network = "testnet",
-		.room = l->room ? l->room : "#hcsm",
-		.nick = l->nick,
-		.account = l->account,
-		.text = l->text,
-		.target = l->target,
-		.msgid = l->msgid,
-		.reply_to = l->reply_to,
-		.ts_ms = at(l->at),
-	};
-	struct buf key = BUF_INIT;
-	const char *k = NULL;
-	if (!(l->flags & EVENT_F_SELF)) {
-		store_person_key(l->account, l->nick, &key);
-		k = key.p;
-	}
-	assert_int_equal(store_add_event(st, &ev, k, l->outside ? 0 : chat, l->round, NULL), 1);
-	buf_free(&key);
-}
-
-#define BOT EVENT_F_SELF
-#define MOD EVENT_F_MODERATOR
+#define FIXTURE_DAY "2026-11-21"
+#include "fixture_line.h"
 
 static const char long_text[] =
 	"A1 Honestly it creeps up on you. First it is the sleep: you lie awake going over the "

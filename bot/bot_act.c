@@ -73,8 +73,8 @@ static void mutes_schedule(struct bot *b)
 {
 	int64_t next = INT64_MAX;
 	for (size_t i = 0; i < b->n_mutes; i++)
-		if (b->mutes[i].until_ms < next)
-			next = b->mutes[i].until_ms;
+		if (b->mutes[i].due_ms < next)
+			next = b->mutes[i].due_ms;
 	if (next == INT64_MAX) {
 		lws_sul_cancel(&b->sul_mutes);
 		return;
@@ -90,25 +90,28 @@ static void mutes_timer(lws_sorted_usec_list_t *sul)
 {
 	struct bot *b = lws_container_of(sul, struct bot, sul_mutes);
 	int64_t now = clock_wall_ms();
+	bool lifted = false;
 	for (size_t i = 0; i < b->n_mutes;) {
 		struct mute *m = &b->mutes[i];
-		if (m->until_ms > now) {
+		if (m->due_ms > now) {
 			i++;
 			continue;
 		}
 		if (NET(m->net, lift, m->room, m->mask) != 0) {
 			/* not connected or not an operator there yet: soon again */
-			m->until_ms = now + MUTE_RETRY_MS;
+			m->due_ms = now + MUTE_RETRY_MS;
 			i++;
 			continue;
 		}
 		log_info("network %s: lifted the mute on %s in %s", m->net->cfg->name, m->mask, m->room);
-		if (m->id > 0)
-			store_mute_done(b->store, m->id);
+		store_mute_done(b->store, m->net->cfg->name, m->room, m->mask, m->until_ms);
+		lifted = true;
 		free(m->room);
 		free(m->mask);
 		*m = b->mutes[--b->n_mutes];
 	}
+	if (lifted)
+		store_commit(b->store); /* a crash now must not lift them again */
 	mutes_schedule(b);
 }
 
@@ -167,10 +170,10 @@ static void sanction(struct bot *b, const struct pending *p)
 				buf_free(&told);
 				if (chat->cfg->mute_minutes > 0) {
 					int64_t until = clock_wall_ms() + (int64_t)(chat->cfg->mute_minutes * 60000);
-					int64_t id = store_mute_add(b->store, p->net->cfg->name, room, mask.p, until);
+					store_mute_add(b->store, p->net->cfg->name, room, mask.p, until);
 					b->mutes = mem_grow(b->mutes, &b->cap_mutes, b->n_mutes + 1, sizeof *b->mutes);
 					b->mutes[b->n_mutes++] = (struct mute){p->net, mem_strdup(room), mem_strdup(mask.p),
-									       until, id};
+									       until, until};
 					mutes_schedule(b);
 				}
 			}
@@ -270,6 +273,15 @@ void bot_act(struct bot *b, const struct pending *p)
 		plugin_command(b, p, &r, name, args, now);
 }
 
+/* The chat of that room on that network, or NULL. */
+static const struct config_chat *chat_in(const struct config *cfg, size_t net, const char *room)
+{
+	for (size_t k = 0; k < cfg->n_chats; k++)
+		if (cfg->chats[k].network_index == net && !strcmp(cfg->chats[k].room, room))
+			return &cfg->chats[k];
+	return NULL;
+}
+
 void bot_mutes_resume(struct bot *b)
 {
 	struct store_mute *v;
@@ -277,21 +289,24 @@ void bot_mutes_resume(struct bot *b)
 	if (store_mutes_list(b->store, &v, &n) != 0)
 		return;
 	for (size_t i = 0; i < n; i++) {
-		struct bot_net *net = NULL;
-		for (size_t k = 0; k < b->cfg->n_networks && !net; k++)
-			if (!strcmp(b->cfg->networks[k].name, v[i].network))
-				net = &b->nets[k];
-		if (!net) {
-			log_warn("network %s is no longer configured: the mute on %s in %s stays until a host "
-				 "lifts it", v[i].network, v[i].mask, v[i].room);
-			store_mute_done(b->store, v[i].id);
+		size_t k = 0;
+		while (k < b->cfg->n_networks && strcmp(b->cfg->networks[k].name, v[i].network))
+			k++;
+		if (k == b->cfg->n_networks || !chat_in(b->cfg, k, v[i].room)) {
+			/* the bot is no longer in that room: it could never lift it */
+			log_warn("network %s: the mute on %s in %s is left to the room's operators (%s)",
+				 v[i].network, v[i].mask, v[i].room,
+				 k == b->cfg->n_networks ? "the network is no longer configured"
+							 : "no chat is configured in that room");
+			store_mute_done(b->store, v[i].network, v[i].room, v[i].mask, v[i].until_ms);
 			continue;
 		}
+		struct bot_net *net = &b->nets[k];
 		log_info("network %s: the mute on %s in %s set before a restart is lifted %s", net->cfg->name,
 			 v[i].mask, v[i].room, v[i].until_ms <= clock_wall_ms() ? "now (its time has passed)"
 										 : "when its time comes");
 		b->mutes = mem_grow(b->mutes, &b->cap_mutes, b->n_mutes + 1, sizeof *b->mutes);
-		b->mutes[b->n_mutes++] = (struct mute){net, v[i].room, v[i].mask, v[i].until_ms, v[i].id};
+		b->mutes[b->n_mutes++] = (struct mute){net, v[i].room, v[i].mask, v[i].until_ms, v[i].until_ms};
 		v[i].room = v[i].mask = NULL; /* taken */
 	}
 	store_mutes_free(v, n);

@@ -61,12 +61,12 @@ struct pending {
 };
 
 /* A plugin's mute, lifted after the chat's mute_minutes (kept in the
- * store as id, so a restart still lifts it; -1 if it could not be). */
+ * store by network, room, mask and until_ms, so a restart still lifts it). */
 struct mute {
 	struct bot_net *net;
 	char *room, *mask;
-	int64_t until_ms;
-	int64_t id;
+	int64_t until_ms; /* when it ends, as stored */
+	int64_t due_ms;   /* the next try to lift it */
 };
 
 struct bot {

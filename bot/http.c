@@ -31,6 +31,9 @@ struct http_req {
 	char *error;          /* set when it failed */
 	bool finished;        /* the response (or a failure) is in; delivery is scheduled */
 	bool waiting;         /* for the host's address */
+	char addr[RESOLVE_ADDR_LEN]; /* the address it is connecting to */
+	size_t tries;         /* addresses tried */
+	lws_sorted_usec_list_t sul_next; /* to try the next address */
 	lws_sorted_usec_list_t sul_deliver, sul_timeout;
 	struct http_req *next;
 };
@@ -47,6 +50,7 @@ struct http {
 	struct resolve_result addrs; /* the host's, looked up at addrs_at */
 	size_t cur;                  /* the one connections go to */
 	lws_usec_t addrs_at;
+	char good[RESOLVE_ADDR_LEN]; /* the last address a connection worked on */
 };
 
 static void unlink_req(struct http_req *r)
@@ -62,6 +66,7 @@ static void req_free(struct http_req *r)
 {
 	lws_sul_cancel(&r->sul_deliver);
 	lws_sul_cancel(&r->sul_timeout);
+	lws_sul_cancel(&r->sul_next);
 	if (r->wsi) {
 		lws_set_opaque_user_data(r->wsi, NULL); /* its callbacks no longer find us */
 		lws_set_timeout(r->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
@@ -97,6 +102,8 @@ static void finish(struct http_req *r, const char *error)
 	if (r->finished)
 		return;
 	r->finished = true;
+	r->waiting = false;
+	lws_sul_cancel(&r->sul_next);
 	if (error && !r->error)
 		r->error = mem_strdup(error);
 	lws_sul_cancel(&r->sul_timeout);
@@ -112,6 +119,30 @@ static void timeout_cb(lws_sorted_usec_list_t *sul)
 {
 	struct http_req *r = lws_container_of(sul, struct http_req, sul_timeout);
 	finish(r, "timed out");
+}
+
+static void start(struct http_req *r);
+
+static void next_cb(lws_sorted_usec_list_t *sul)
+{
+	start(lws_container_of(sul, struct http_req, sul_next));
+}
+
+/* r could not connect to the address it tried: it moves on to the host's
+ * next address, and later requests with it. Once every address has
+ * failed, r fails and the next request looks the host up again. */
+static void address_failed(struct http_req *r, const char *why)
+{
+	struct http *h = r->h;
+	if (h->addrs.n && h->cur < h->addrs.n && !strcmp(h->addrs.addr[h->cur], r->addr))
+		h->cur++;
+	if (h->cur < h->addrs.n && r->tries < h->addrs.n) {
+		lws_sul_schedule(h->ctx, 0, &r->sul_next, next_cb, 1);
+		return;
+	}
+	if (h->cur >= h->addrs.n)
+		h->addrs.n = h->cur = 0;
+	finish(r, why);
 }
 
 static int add_header(struct lws *wsi, const char *name, const char *value, unsigned char **p,
@@ -131,12 +162,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 			char why[200];
 			snprintf(why, sizeof why, "cannot connect: %s", in ? (const char *)in : "unknown error");
 			r->wsi = NULL;
-			/* the next request tries the host's next address; once
-			 * every one has failed, it looks the host up again */
-			struct http *h = r->h;
-			if (h->addrs.n && ++h->cur >= h->addrs.n)
-				h->addrs.n = h->cur = 0;
-			finish(r, why);
+			address_failed(r, why);
 		}
 		return 0;
 	case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER: {
@@ -176,6 +202,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 	}
 	case LWS_CALLBACK_ESTABLISHED_CLIENT_HTTP:
 		if (r) {
+			snprintf(r->h->good, sizeof r->h->good, "%s", r->addr);
 			r->status = (int)lws_http_client_http_response(wsi);
 			char ra[32];
 			if (lws_hdr_copy(wsi, ra, sizeof ra, WSI_TOKEN_HTTP_RETRY_AFTER) > 0)
@@ -228,11 +255,17 @@ static void start(struct http_req *r)
 {
 	struct http *h = r->h;
 	r->waiting = false;
+	if (!h->addrs.n) { /* every address failed meanwhile */
+		finish(r, "cannot connect to any of its addresses");
+		return;
+	}
+	snprintf(r->addr, sizeof r->addr, "%s", h->addrs.addr[h->cur]);
+	r->tries++;
 	struct lws_client_connect_info ci;
 	memset(&ci, 0, sizeof ci);
 	ci.context = h->ctx;
 	ci.vhost = h->vhost;
-	ci.address = h->addrs.addr[h->cur];
+	ci.address = r->addr;
 	ci.port = h->port;
 	ci.path = r->path;
 	ci.host = h->host; /* the name: Host header, SNI, certificate check */
@@ -251,7 +284,7 @@ static void start(struct http_req *r)
 	}
 	if (!lws_client_connect_via_info(&ci)) {
 		r->wsi = NULL;
-		finish(r, "cannot start the connection");
+		address_failed(r, "cannot start the connection");
 	}
 }
 
@@ -267,16 +300,17 @@ static void resolved(void *ud, const struct resolve_result *res)
 	} else {
 		h->addrs = *res;
 		h->addrs_at = lws_now_usecs();
-		h->cur = 0;
+		h->cur = 0; /* the address that worked last time first, if it is still one */
+		for (size_t i = 0; i < h->addrs.n; i++)
+			if (!strcmp(h->addrs.addr[i], h->good))
+				h->cur = i;
 	}
 	for (struct http_req *r = h->reqs; r; r = r->next)
-		if (r->waiting) {
-			if (res->error) {
-				r->waiting = false;
+		if (r->waiting && !r->finished) {
+			if (res->error)
 				finish(r, why);
-			} else {
+			else
 				start(r);
-			}
 		}
 }
 

@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -164,8 +165,14 @@ struct resolve *resolve_start(struct lws_context *ctx, const char *host, int por
 	pthread_t t;
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	/* the thread takes no signals: SIGINT, SIGTERM and SIGHUP must reach
+	 * the loop's thread, whose poll() they interrupt */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	atomic_fetch_add(&running, 1);
 	int rc = pthread_create(&t, &attr, lookup_thread, j);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_attr_destroy(&attr);
 	if (rc) {
 		atomic_fetch_sub(&running, 1);

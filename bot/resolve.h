@@ -31,8 +31,8 @@ struct resolve_result {
 	char addr[RESOLVE_MAX][RESOLVE_ADDR_LEN]; /* numeric, "192.0.2.1" or "2001:db8::1" */
 };
 
-/* Called once, from a timer on the loop. The resolve is freed after fn
- * returns: the owner forgets its pointer in fn and does not cancel it. */
+/* Called once, from a timer on the loop. The resolve is already freed when
+ * fn runs: the owner forgets its pointer in fn and does not cancel it. */
 typedef void (*resolve_fn)(void *ud, const struct resolve_result *res);
 
 /* Looks host up (port only fills the service field). Gives up with an

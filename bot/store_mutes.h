@@ -11,17 +11,20 @@
 #include "store.h"
 
 struct store_mute {
-	int64_t id;
 	char *network, *room;
 	char *mask;       /* what was set, to lift exactly that */
 	int64_t until_ms; /* when to lift it (UTC ms) */
 };
 
-/* Records a mute to lift at until_ms. Returns its id, or -1 (logged). */
-int64_t store_mute_add(struct store *st, const char *network, const char *room, const char *mask,
-		       int64_t until_ms);
-/* The mute was lifted (or can never be): forgets it. Returns 0 or -1. */
-int store_mute_done(struct store *st, int64_t id);
+/* Records a mute to lift at until_ms. Returns 0 or -1 (logged). While the
+ * store cannot write, the row waits in its journal like any other write. */
+int store_mute_add(struct store *st, const char *network, const char *room, const char *mask,
+		   int64_t until_ms);
+/* The mute was lifted (or can never be): forgets it. A mute is named by
+ * what it is, not by a row id, which a write replayed from the journal
+ * only gets later. Returns 0 or -1. */
+int store_mute_done(struct store *st, const char *network, const char *room, const char *mask,
+		    int64_t until_ms);
 /* Every mute still to lift, soonest first (free with store_mutes_free).
  * Returns 0 or -1. */
 int store_mutes_list(struct store *st, struct store_mute **out, size_t *n_out);

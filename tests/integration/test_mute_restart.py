@@ -6,11 +6,14 @@ the auto-op flag, as on a real network: the bot is an operator again after
 it rejoins. The flood plugin mutes a flooder for mute_minutes; the bot is
 stopped at once and started again only after that time has passed. The new
 run finds the mute in the store, lifts it as soon as it is an operator
-again (the flooder's lines reach the channel again), and forgets it.
+again (the flooder's lines reach the channel again), and forgets it; a mute
+it could never lift (its room or network gone from the config) it leaves to
+the room's operators, saying so, and forgets too.
 """
 
 import os
 import re
+import sqlite3
 import time
 
 import roundstest as rt
@@ -98,10 +101,21 @@ def run(bot, host, bob, fred):
     fred.privmsg("#hcsm", "still muted while the bot is away")
     heard = bob.collect(1, lambda m: m.command == "PRIVMSG" and m.nick == "fred")
     check(not heard, "the mute did not hold while the bot was away", bot)
+    # two mutes the bot can no longer lift: in a room it has no chat in, on
+    # a network no longer configured (as if the config changed meanwhile)
+    con = sqlite3.connect(bot.store_path)
+    with con:
+        con.executemany("INSERT INTO mutes (network, room, mask, until_ms) VALUES (?, ?, ?, ?)",
+                        [("testnet", "#gone", "m:R:eve", 1), ("oldnet", "#hcsm", "m:R:eve", 1)])
+    con.close()
     time.sleep(max(0.0, muted_at + MUTE_S + 1 - time.time()))
     mark = bob.mark()
     bot.start()
     bot.wait_log(r"network testnet: the mute on m:R:fred in #hcsm set before a restart is lifted now")
+    bot.wait_log(r"network testnet: the mute on m:R:eve in #gone is left to the room's operators "
+                 r"\(no chat is configured in that room\)")
+    bot.wait_log(r"network oldnet: the mute on m:R:eve in #hcsm is left to the room's operators "
+                 r"\(the network is no longer configured\)")
     opped(bob, mark)
     mute_mode(bob, "-", since=mark)
     bot.wait_log(r"lifted the mute on m:R:fred in #hcsm")

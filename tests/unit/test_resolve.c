@@ -2,8 +2,9 @@
  * connecting through them: answers arrive on a later loop turn, the loop
  * keeps running timers while a slow lookup is under way, failures and
  * timeouts say why, a cancelled lookup never calls back (the sanitizer
- * build checks that its thread frees what it shared), and a link whose
- * host has two addresses connects to the second when the first refuses. */
+ * build checks that its thread frees what it shared), and a link or an
+ * HTTP request whose host has two addresses connects to the second when
+ * the first refuses. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +23,7 @@
 #include <libwebsockets.h>
 
 #include "config.h"
+#include "http.h"
 #include "link.h"
 #include "resolve.h"
 
@@ -309,6 +311,86 @@ static void a_link_tries_the_next_address(void **state)
 	buf_free(&err);
 }
 
+/* ---- an HTTP request by name -------------------------------------------- */
+
+static int http_done;
+static struct http_response http_got;
+static char http_body[64];
+
+static void on_http(void *ud, const struct http_response *r)
+{
+	(void)ud;
+	http_done = 1;
+	http_got = *r;
+	snprintf(http_body, sizeof http_body, "%s", r->body ? r->body : "");
+	http_got.body = http_body;
+	http_got.error = NULL;
+}
+
+/* A one-shot HTTP server on the accepted socket, polled from a timer. */
+static struct buf http_req_in;
+static lws_sorted_usec_list_t sul_serve;
+
+static void serve_cb(lws_sorted_usec_list_t *sul)
+{
+	if (accepted < 0) {
+		accepted = accept(listener, NULL, NULL);
+	} else {
+		char tmp[1024];
+		ssize_t n = recv(accepted, tmp, sizeof tmp, MSG_DONTWAIT);
+		if (n > 0)
+			buf_add(&http_req_in, tmp, (size_t)n);
+		if (http_req_in.len && strstr(buf_str(&http_req_in), "\r\n\r\n")) {
+			static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+						   "Content-Length: 11\r\nConnection: close\r\n\r\n{\"ok\":true}";
+			assert_int_equal(send(accepted, resp, sizeof resp - 1, 0), (ssize_t)(sizeof resp - 1));
+			close(accepted);
+			accepted = -2; /* served */
+			return;
+		}
+	}
+	lws_sul_schedule(ctx, 0, sul, serve_cb, 10 * LWS_US_PER_MS);
+}
+
+static void an_http_request_tries_the_next_address(void **state)
+{
+	(void)state;
+	resolve_set_lookup(fake_lookup);
+	int port;
+	listener = listen_on_loopback(&port);
+	accepted = -1;
+	struct lws_context_creation_info info;
+	memset(&info, 0, sizeof info);
+	lws_context_destroy(ctx);
+	info.port = CONTEXT_PORT_NO_LISTEN;
+	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+	info.protocols = http_protocols();
+	ctx = lws_create_context(&info);
+	assert_non_null(ctx);
+	struct http_options o = {.name = "hs", .host = "irc.test", .port = port, .base_path = ""};
+	struct buf err = BUF_INIT;
+	struct http *h = http_new(ctx, &o, &err);
+	assert_non_null(h);
+	http_done = 0;
+	struct http_request rq = {.method = "GET", .path = "/_matrix/client/versions", .timeout_s = 10};
+	assert_true(http_send(h, &rq, on_http, NULL) > 0);
+	assert_int_equal(http_done, 0);
+	lws_sul_schedule(ctx, 0, &sul_serve, serve_cb, 10 * LWS_US_PER_MS);
+	run_until(&http_done, 8000);
+	assert_int_equal(http_done, 1);
+	/* 127.0.0.2 refused; the same request went on to 127.0.0.1 */
+	assert_int_equal(http_got.status, 200);
+	assert_string_equal(http_body, "{\"ok\":true}");
+	assert_non_null(strstr(buf_str(&http_req_in), "GET /_matrix/client/versions HTTP/1.1"));
+	assert_non_null(strstr(buf_str(&http_req_in), "irc.test")); /* Host: the name, not the address */
+	assert_int_equal(lookups, 1);
+	lws_sul_cancel(&sul_serve);
+	close(listener);
+	http_free(h);
+	buf_free(&err);
+	buf_free(&http_req_in);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -319,6 +401,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_lookup_past_its_time_gives_up, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_cancelled_lookup_never_answers, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_link_tries_the_next_address, setup, teardown),
+		cmocka_unit_test_setup_teardown(an_http_request_tries_the_next_address, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -49,13 +49,14 @@ void irc_on_welcome(struct irc *irc, struct ircmsg *m, int64_t now)
 	irc->registered = true;
 	irc->stats.registrations++;
 	irc->last_nick_try = now;
-	log_info("irc[%s]: registered as %s (caps:%s%s%s%s%s%s)", irc->network, irc->nick,
+	log_info("irc[%s]: registered as %s (caps:%s%s%s%s%s%s%s)", irc->network, irc->nick,
 		 irc->caps & IRC_CAP_SASL ? " sasl" : "",
 		 irc->caps & IRC_CAP_SERVER_TIME ? " server-time" : "",
 		 irc->caps & IRC_CAP_ACCOUNT_TAG ? " account-tag" : "",
 		 irc->caps & IRC_CAP_EXTENDED_JOIN ? " extended-join" : "",
 		 irc->caps & IRC_CAP_ECHO_MESSAGE ? " echo-message" : "",
-		 irc->caps & IRC_CAP_BATCH ? " batch" : "");
+		 irc->caps & IRC_CAP_BATCH ? " batch" : "",
+		 irc->caps & IRC_CAP_CHATHISTORY ? " draft/chathistory" : "");
 	if (!(irc->caps & (IRC_CAP_ACCOUNT_TAG | IRC_CAP_EXTENDED_JOIN | IRC_CAP_ACCOUNT_NOTIFY)))
 		log_warn("irc[%s]: the server offers no account tracking (account-tag, extended-join, "
 			 "account-notify): moderators can only be recognised as channel operators",

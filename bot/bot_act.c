@@ -273,13 +273,14 @@ void bot_act(struct bot *b, const struct pending *p)
 		plugin_command(b, p, &r, name, args, now);
 }
 
-/* The chat of that room on that network, or NULL. */
-static const struct config_chat *chat_in(const struct config *cfg, size_t net, const char *room)
+/* Is a chat configured in that room of network k (the room compared as
+ * the network compares names)? */
+static bool chat_in(struct bot *b, size_t k, const char *room)
 {
-	for (size_t k = 0; k < cfg->n_chats; k++)
-		if (cfg->chats[k].network_index == net && !strcmp(cfg->chats[k].room, room))
-			return &cfg->chats[k];
-	return NULL;
+	for (size_t i = 0; i < b->cfg->n_chats; i++)
+		if (b->cfg->chats[i].network_index == k && NET(&b->nets[k], same_room, b->cfg->chats[i].room, room))
+			return true;
+	return false;
 }
 
 void bot_mutes_resume(struct bot *b)
@@ -292,7 +293,7 @@ void bot_mutes_resume(struct bot *b)
 		size_t k = 0;
 		while (k < b->cfg->n_networks && strcmp(b->cfg->networks[k].name, v[i].network))
 			k++;
-		if (k == b->cfg->n_networks || !chat_in(b->cfg, k, v[i].room)) {
+		if (k == b->cfg->n_networks || !chat_in(b, k, v[i].room)) {
 			/* the bot is no longer in that room: it could never lift it */
 			log_warn("network %s: the mute on %s in %s is left to the room's operators (%s)",
 				 v[i].network, v[i].mask, v[i].room,

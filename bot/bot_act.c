@@ -66,6 +66,9 @@ static bool cmd_optout(void *ud, bool out, struct buf *why)
 /* ---- sanctions ------------------------------------------------------------ */
 
 #define MUTE_RETRY_MS 5000
+/* a lift is forgotten only this long after it was queued: if the link
+ * drops meanwhile (its queue with it), it is sent again on reconnect */
+#define MUTE_CONFIRM_MS 10000
 
 static void mutes_timer(lws_sorted_usec_list_t *sul);
 
@@ -90,28 +93,34 @@ static void mutes_timer(lws_sorted_usec_list_t *sul)
 {
 	struct bot *b = lws_container_of(sul, struct bot, sul_mutes);
 	int64_t now = clock_wall_ms();
-	bool lifted = false;
+	bool forgot = false;
 	for (size_t i = 0; i < b->n_mutes;) {
 		struct mute *m = &b->mutes[i];
 		if (m->due_ms > now) {
 			i++;
 			continue;
 		}
-		if (NET(m->net, lift, m->room, m->mask) != 0) {
-			/* not connected or not an operator there yet: soon again */
-			m->due_ms = now + MUTE_RETRY_MS;
+		if (!m->lifted) {
+			if (NET(m->net, lift, m->room, m->mask) != 0) {
+				/* not connected or not an operator there yet: soon again */
+				m->due_ms = now + MUTE_RETRY_MS;
+			} else {
+				log_info("network %s: lifted the mute on %s in %s", m->net->cfg->name, m->mask,
+					 m->room);
+				m->lifted = true;
+				m->due_ms = now + MUTE_CONFIRM_MS;
+			}
 			i++;
 			continue;
 		}
-		log_info("network %s: lifted the mute on %s in %s", m->net->cfg->name, m->mask, m->room);
 		store_mute_done(b->store, m->net->cfg->name, m->room, m->mask, m->until_ms);
-		lifted = true;
+		forgot = true;
 		free(m->room);
 		free(m->mask);
 		*m = b->mutes[--b->n_mutes];
 	}
-	if (lifted)
-		store_commit(b->store); /* a crash now must not lift them again */
+	if (forgot)
+		store_commit(b->store);
 	mutes_schedule(b);
 }
 
@@ -173,7 +182,7 @@ static void sanction(struct bot *b, const struct pending *p)
 					store_mute_add(b->store, p->net->cfg->name, room, mask.p, until);
 					b->mutes = mem_grow(b->mutes, &b->cap_mutes, b->n_mutes + 1, sizeof *b->mutes);
 					b->mutes[b->n_mutes++] = (struct mute){p->net, mem_strdup(room), mem_strdup(mask.p),
-									       until, until};
+									       until, until, false};
 					mutes_schedule(b);
 				}
 			}
@@ -283,6 +292,19 @@ static bool chat_in(struct bot *b, size_t k, const char *room)
 	return false;
 }
 
+void bot_mutes_reconnected(struct bot *b, struct bot_net *net)
+{
+	bool again = false;
+	for (size_t i = 0; i < b->n_mutes; i++)
+		if (b->mutes[i].net == net && b->mutes[i].lifted) {
+			b->mutes[i].lifted = false;
+			b->mutes[i].due_ms = clock_wall_ms();
+			again = true;
+		}
+	if (again)
+		mutes_schedule(b);
+}
+
 void bot_mutes_resume(struct bot *b)
 {
 	struct store_mute *v;
@@ -307,7 +329,8 @@ void bot_mutes_resume(struct bot *b)
 			 v[i].mask, v[i].room, v[i].until_ms <= clock_wall_ms() ? "now (its time has passed)"
 										 : "when its time comes");
 		b->mutes = mem_grow(b->mutes, &b->cap_mutes, b->n_mutes + 1, sizeof *b->mutes);
-		b->mutes[b->n_mutes++] = (struct mute){net, v[i].room, v[i].mask, v[i].until_ms, v[i].until_ms};
+		b->mutes[b->n_mutes++] = (struct mute){net, v[i].room, v[i].mask, v[i].until_ms, v[i].until_ms,
+						       false};
 		v[i].room = v[i].mask = NULL; /* taken */
 	}
 	store_mutes_free(v, n);

@@ -6,7 +6,8 @@ the auto-op flag, as on a real network: the bot is an operator again after
 it rejoins. The flood plugin mutes a flooder for mute_minutes; the bot is
 stopped at once and started again only after that time has passed. The new
 run finds the mute in the store, lifts it as soon as it is an operator
-again (the flooder's lines reach the channel again), and forgets it; a mute
+again (the flooder's lines reach the channel again), sends the lift again
+when its link drops right after, and then forgets it; a mute
 it could never lift (its room or network gone from the config) it leaves to
 the room's operators, saying so, and forgets too.
 """
@@ -58,7 +59,7 @@ def scenario():
         }
         bot = rt.Bot(d, cfg, password="pw-rounds-m").start()
         try:
-            run(bot, host, bob, fred)
+            run(net, bot, host, bob, fred)
         finally:
             bot.stop()
 
@@ -74,7 +75,7 @@ def mute_mode(c, sign, since=None):
                       "the bot setting %sb m:R:fred" % sign, since=since)
 
 
-def run(bot, host, bob, fred):
+def run(net, bot, host, bob, fred):
     mark = bob.mark()
     bot.wait_log(r"joined #hcsm")
     opped(bob, mark)
@@ -122,7 +123,16 @@ def run(bot, host, bob, fred):
     fred.privmsg("#hcsm", "A1 sorry, I can speak again")
     bob.wait_for(lambda m: m.command == "PRIVMSG" and m.nick == "fred" and "speak again" in (m.text or ""),
                  10, "fred heard again after the lift")
-    end = time.time() + 10
+    # the link drops right after the lift went out: a lift still in the
+    # queue would have gone with it, so the bot sends it again once back
+    host.raw("OPER %s %s" % (net.oper_name, net.oper_password))
+    host.wait_for(lambda m: m.command == "381", 10, "alice becoming an IRC operator")
+    host.raw("KILL rounds :dropped by the test")
+    bot.wait_log(r"network testnet: ready", count=3)
+    bot.wait_log(r"lifted the mute on m:R:fred in #hcsm", count=2)
+    # forgotten 10 s after the lift was sent (sent again if the link had
+    # dropped meanwhile)
+    end = time.time() + 25
     while bot.query("SELECT 1 FROM mutes") and time.time() < end:
         time.sleep(0.2)
     check(not bot.query("SELECT 1 FROM mutes"), "the lifted mute is still in the store", bot)

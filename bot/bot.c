@@ -323,7 +323,6 @@ static void on_registered(void *ud, struct transport *t)
 {
 	struct bot_net *net = ud;
 	log_info("network %s: ready", net->cfg->name);
-	bot_mutes_reconnected(net->bot, net);
 }
 
 /* ---- the loop ------------------------------------------------------------ */

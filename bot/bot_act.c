@@ -66,9 +66,16 @@ static bool cmd_optout(void *ud, bool out, struct buf *why)
 /* ---- sanctions ------------------------------------------------------------ */
 
 #define MUTE_RETRY_MS 5000
-/* a lift is forgotten only this long after it was queued: if the link
- * drops meanwhile (its queue with it), it is sent again on reconnect */
+/* a lift is forgotten this long after it was queued, if the connection it
+ * was queued on is still the network's: else (the queue may have gone with
+ * it) it is sent again */
 #define MUTE_CONFIRM_MS 10000
+
+/* The network's connection count (1 where the transport keeps no count). */
+static unsigned net_epoch(struct bot_net *net)
+{
+	return net->t->ops->epoch ? net->t->ops->epoch(net->t) : 1;
+}
 
 static void mutes_timer(lws_sorted_usec_list_t *sul);
 
@@ -87,6 +94,23 @@ static void mutes_schedule(struct bot *b)
 	lws_sul_schedule(b->ctx, 0, &b->sul_mutes, mutes_timer, (lws_usec_t)wait * LWS_US_PER_MS + 1000);
 }
 
+/* A new mute on mask: an earlier one on it (lifted, or its lift about to
+ * be sent again) must not end the new one early. */
+static void forget_mutes_of(struct bot *b, struct bot_net *net, const char *room, const char *mask)
+{
+	for (size_t i = 0; i < b->n_mutes;) {
+		struct mute *m = &b->mutes[i];
+		if (m->net != net || strcmp(m->mask, mask) || !NET(net, same_room, m->room, room)) {
+			i++;
+			continue;
+		}
+		store_mute_done(b->store, net->cfg->name, m->room, m->mask, m->until_ms);
+		free(m->room);
+		free(m->mask);
+		*m = b->mutes[--b->n_mutes];
+	}
+}
+
 /* Lifts the mutes whose time is up (those the bot cannot lift now, having
  * lost its operator status or its connection, are tried again later). */
 static void mutes_timer(lws_sorted_usec_list_t *sul)
@@ -100,14 +124,21 @@ static void mutes_timer(lws_sorted_usec_list_t *sul)
 			i++;
 			continue;
 		}
+		if (m->lifted && net_epoch(m->net) != m->epoch) {
+			log_info("network %s: the connection the lift of %s in %s went out on is gone; "
+				 "lifting it again", m->net->cfg->name, m->mask, m->room);
+			m->lifted = false;
+		}
 		if (!m->lifted) {
-			if (NET(m->net, lift, m->room, m->mask) != 0) {
+			unsigned epoch = net_epoch(m->net);
+			if (!epoch || NET(m->net, lift, m->room, m->mask) != 0) {
 				/* not connected or not an operator there yet: soon again */
 				m->due_ms = now + MUTE_RETRY_MS;
 			} else {
 				log_info("network %s: lifted the mute on %s in %s", m->net->cfg->name, m->mask,
 					 m->room);
 				m->lifted = true;
+				m->epoch = epoch;
 				m->due_ms = now + MUTE_CONFIRM_MS;
 			}
 			i++;
@@ -177,14 +208,15 @@ static void sanction(struct bot *b, const struct pending *p)
 						   room);
 				NET(p->net, tell, nick, account, told.p);
 				buf_free(&told);
+				forget_mutes_of(b, p->net, room, mask.p);
 				if (chat->cfg->mute_minutes > 0) {
 					int64_t until = clock_wall_ms() + (int64_t)(chat->cfg->mute_minutes * 60000);
 					store_mute_add(b->store, p->net->cfg->name, room, mask.p, until);
 					b->mutes = mem_grow(b->mutes, &b->cap_mutes, b->n_mutes + 1, sizeof *b->mutes);
 					b->mutes[b->n_mutes++] = (struct mute){p->net, mem_strdup(room), mem_strdup(mask.p),
-									       until, until, false};
-					mutes_schedule(b);
+									       until, until, false, 0};
 				}
+				mutes_schedule(b);
 			}
 		}
 	}
@@ -292,19 +324,6 @@ static bool chat_in(struct bot *b, size_t k, const char *room)
 	return false;
 }
 
-void bot_mutes_reconnected(struct bot *b, struct bot_net *net)
-{
-	bool again = false;
-	for (size_t i = 0; i < b->n_mutes; i++)
-		if (b->mutes[i].net == net && b->mutes[i].lifted) {
-			b->mutes[i].lifted = false;
-			b->mutes[i].due_ms = clock_wall_ms();
-			again = true;
-		}
-	if (again)
-		mutes_schedule(b);
-}
-
 void bot_mutes_resume(struct bot *b)
 {
 	struct store_mute *v;
@@ -330,7 +349,7 @@ void bot_mutes_resume(struct bot *b)
 										 : "when its time comes");
 		b->mutes = mem_grow(b->mutes, &b->cap_mutes, b->n_mutes + 1, sizeof *b->mutes);
 		b->mutes[b->n_mutes++] = (struct mute){net, v[i].room, v[i].mask, v[i].until_ms, v[i].until_ms,
-						       false};
+						       false, 0};
 		v[i].room = v[i].mask = NULL; /* taken */
 	}
 	store_mutes_free(v, n);

@@ -67,7 +67,8 @@ struct mute {
 	char *room, *mask;
 	int64_t until_ms; /* when it ends, as stored */
 	int64_t due_ms;   /* the next try to lift it, or (lifted) to forget it */
-	bool lifted;      /* the lift was queued; forgotten at due_ms unless the link drops */
+	bool lifted;      /* the lift was queued, on connection `epoch` */
+	unsigned epoch;
 };
 
 struct bot {
@@ -141,9 +142,6 @@ bool bot_schedule_remindme(struct bot_chat *c, const char *key, const char *nick
 /* Acts on one committed line: its sanction, its removal, a command, or
  * the chat session's turn. */
 void bot_act(struct bot *b, const struct pending *p);
-/* The network came back: lifts sent just before it went may have been
- * lost with its queue, so they are sent again. */
-void bot_mutes_reconnected(struct bot *b, struct bot_net *net);
 /* Takes up the mutes an earlier run set and did not lift (from the store):
  * lifted when their time comes, at once if it has passed. */
 void bot_mutes_resume(struct bot *b);

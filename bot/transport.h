@@ -74,6 +74,11 @@ struct transport_ops {
 	 * from its since-token): before the first join, the bot was away from
 	 * room since since_ms, so the first join is checked like a return. */
 	void (*away_since)(struct transport *t, const char *room, int64_t since_ms);
+	/* Optional: which connection this is, counting from 1 (0 while not
+	 * connected), so that what was queued on an earlier one, and may have
+	 * been lost with it, can be sent again. NULL: requests are not lost
+	 * with a connection (Matrix retries its own). */
+	unsigned (*epoch)(struct transport *t);
 };
 
 struct transport {

@@ -116,11 +116,17 @@ static void away_since(struct transport *t, const char *room, int64_t since_ms)
 	irc_away_since(irc_of(t), room, since_ms);
 }
 
+static unsigned epoch(struct transport *t)
+{
+	struct irc *irc = irc_of(t);
+	return irc_registered(irc) ? irc_stats(irc)->registrations : 0;
+}
+
 static const struct transport_ops irc_ops = {
 	.kind = "irc", .start = start, .say = say, .tell = tell, .sanction = sanction, .lift = lift,
 	.remove = NULL, .is_member = is_member, .same_room = same_room,
 	.fold_name = fold_name, .quit = quit, .done = done, .log_stats = log_stats, .free = destroy,
-	.away_since = away_since,
+	.away_since = away_since, .epoch = epoch,
 };
 
 struct transport *transport_irc_new(struct lws_context *ctx, const struct config_network *cfg,

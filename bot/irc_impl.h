@@ -48,6 +48,7 @@ struct irc_gap {
 	int pages;          /* CHATHISTORY requests sent since back */
 	unsigned replayed;  /* replayed lines since the last request */
 	char token[40];     /* PING marker: everything replayed came before its PONG */
+	char latest_msgid[128]; /* the msgid of the latest replayed line ("" if none usable) */
 };
 
 struct irc_channel {
@@ -91,6 +92,7 @@ struct irc {
 	char extban_types[64];  /* "" when the server announces no extbans */
 	struct irc_batch batches[IRC_MAX_BATCHES];
 	int chathistory_limit; /* ISUPPORT CHATHISTORY: -1 none, 0 no limit */
+	bool msgref_msgid;     /* ISUPPORT MSGREFTYPES lists msgid: pages follow on by msgid */
 	struct ircusers users;
 
 	/* kept across reconnects: keys of the latest lines (irchistory.c) */

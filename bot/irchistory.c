@@ -101,6 +101,7 @@ void irc_gap_open(struct irc *irc, size_t c, int64_t now)
 	}
 	/* a gap still undecided stays open from its first start */
 	g->back = g->first_new = g->latest = g->deadline = 0;
+	g->latest_msgid[0] = '\0';
 	g->overlap = false;
 	g->pages = 0;
 	g->replayed = 0;
@@ -123,7 +124,9 @@ void irc_away_since(struct irc *irc, const char *room, int64_t since_ms)
 /* Sends the next CHATHISTORY request for channel c, if the server offers
  * it: after the last message seen there (1 ms before it, so the reply
  * starts with that line and proves it reaches back), or after the latest
- * line of the previous page. */
+ * line of the previous page: by its msgid where the server takes one
+ * (MSGREFTYPES), since lines said in the same millisecond would otherwise
+ * fall between two pages. */
 static void request_history(struct irc *irc, size_t c)
 {
 	struct irc_channel *ch = &irc->chans[c];
@@ -136,7 +139,10 @@ static void request_history(struct irc *irc, size_t c)
 	clock_format_iso(after > 0 ? after : 0, iso);
 	int limit = irc->chathistory_limit > 0 && irc->chathistory_limit < GAP_PAGE_DEFAULT
 			    ? irc->chathistory_limit : GAP_PAGE_DEFAULT;
-	irc_sendf(irc, "CHATHISTORY AFTER %s timestamp=%s %d", ch->name, iso, limit);
+	if (g->pages && irc->msgref_msgid && g->latest_msgid[0])
+		irc_sendf(irc, "CHATHISTORY AFTER %s msgid=%s %d", ch->name, g->latest_msgid, limit);
+	else
+		irc_sendf(irc, "CHATHISTORY AFTER %s timestamp=%s %d", ch->name, iso, limit);
 	g->pages++;
 	g->replayed = 0;
 }
@@ -264,8 +270,16 @@ bool irc_gap_line(struct irc *irc, int c, struct event *ev)
 		}
 		if (g->back) {
 			g->replayed++;
-			if (timed && ev->ts_ms > g->latest)
+			if (timed && ev->ts_ms >= g->latest) {
 				g->latest = ev->ts_ms;
+				/* history comes oldest first: the last such line is the
+				 * latest (one a request line cannot carry is not kept) */
+				size_t n = ev->msgid ? strlen(ev->msgid) : 0;
+				if (n && n < sizeof g->latest_msgid && !ev->msgid[strcspn(ev->msgid, " \r\n")])
+					memcpy(g->latest_msgid, ev->msgid, n + 1);
+				else
+					g->latest_msgid[0] = '\0';
+			}
 			if (dup)
 				g->passed_seen = true;
 			if (dup || (timed && ev->ts_ms < g->start))

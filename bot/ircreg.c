@@ -79,6 +79,7 @@ void irc_reset_isupport(struct irc *irc)
 		irc_set_str(&irc->chanmodes[i], (const char *[]){"beI", "k", "l", "imnpst"}[i]);
 	irc->whox = irc->bot_mode = false;
 	irc->chathistory_limit = -1;
+	irc->msgref_msgid = false;
 	irc->extban_prefix[0] = irc->extban_types[0] = '\0';
 }
 
@@ -132,6 +133,14 @@ void irc_on_isupport(struct irc *irc, struct ircmsg *m, int64_t now)
 			irc->chathistory_limit = (int)n;
 		} else if (KEY("-CHATHISTORY")) {
 			irc->chathistory_limit = -1;
+		} else if (KEY("MSGREFTYPES")) {
+			irc->msgref_msgid = false;
+			for (const char *d = v; *d;) {
+				size_t n = strcspn(d, ",");
+				if (n == 5 && !strncmp(d, "msgid", 5))
+					irc->msgref_msgid = true;
+				d += n + (d[n] == ',');
+			}
 		} else if (KEY("WHOX")) {
 			irc->whox = true;
 		} else if (KEY("BOT") && *v) {

@@ -5,11 +5,14 @@ Built on plainircd's server. It follows the specs for what the bot uses:
 CAP LS 302 / REQ / END (batch, server-time, message-tags,
 draft/chathistory), ISUPPORT CHATHISTORY=<limit>, channel messages relayed
 with @time and @msgid to clients that asked for them, and
-`CHATHISTORY AFTER <channel> timestamp=<iso> <limit>` answered with a
-`chathistory` BATCH of the messages strictly after that time, oldest
-first, at most min(limit, the server's limit). Test hooks: drop a client's
-connection, keep only the latest N messages of history (a history that
-does not reach back), and the CHATHISTORY requests received.
+ISUPPORT MSGREFTYPES=timestamp,msgid, and
+`CHATHISTORY AFTER <channel> timestamp=<iso>|msgid=<id> <limit>` answered
+with a `chathistory` BATCH of the messages strictly after that time (or
+after that message), oldest first, at most min(limit, the server's limit).
+Test hooks: drop a client's connection, keep only the latest N messages of
+history (a history that does not reach back), stamp messages with one and
+the same millisecond (as a busy server may), and the CHATHISTORY requests
+received.
 """
 
 import datetime
@@ -37,6 +40,7 @@ class HistoryIRCd(PlainIRCd):
     def __init__(self, limit=100):
         self.limit = limit        # ISUPPORT CHATHISTORY=limit
         self.keep = None          # None: all history; N: only the latest N messages
+        self.same_ms = False      # True: new messages share the last one's time
         self.history = {}         # channel lower -> [(ts_ms, msgid, mask, command, target, text)]
         self.requests = []        # (nick, raw CHATHISTORY line)
         self.caps = {}            # Conn -> set of acknowledged caps
@@ -58,6 +62,14 @@ class HistoryIRCd(PlainIRCd):
             pass
         self._quit(c, "Connection reset by test")
 
+    def said(self, channel, text):
+        """The (time, msgid) the server gave a line, or None."""
+        with self.hlock:
+            for ms, msgid, _, _, _, t in self.history.get(channel.lower(), []):
+                if t == text:
+                    return ms, msgid
+        return None
+
     def history_requests(self):
         with self.hlock:
             return list(self.requests)
@@ -66,7 +78,12 @@ class HistoryIRCd(PlainIRCd):
 
     def _stamp(self):
         with self.hlock:
-            ms = max(int(time.time() * 1000), self.last_ms + 1)  # strictly increasing
+            if self.same_ms and self.last_ms:
+                ms = self.last_ms
+            else:
+                ms = max(int(time.time() * 1000), self.last_ms + 1)  # increasing
+                if ms % 1000 == 0:
+                    ms += 1  # the bot reads a whole-second time as "within that second"
             self.last_ms = ms
             return ms, "h%d" % next(self.ids)
 
@@ -135,18 +152,30 @@ class HistoryIRCd(PlainIRCd):
         was = c.registered
         super()._maybe_register(c)
         if c.registered and not was:
-            c.send(":history.test 005 %s CHATHISTORY=%d :are supported by this server" % (c.nick, self.limit))
+            c.send(":history.test 005 %s CHATHISTORY=%d MSGREFTYPES=timestamp,msgid "
+                   ":are supported by this server" % (c.nick, self.limit))
 
     def _chathistory(self, c, parts):
-        # CHATHISTORY AFTER <target> timestamp=<iso> <limit>
-        if len(parts) < 5 or parts[1].upper() != "AFTER" or not parts[3].startswith("timestamp="):
-            c.send(":history.test FAIL CHATHISTORY INVALID_PARAMS :only AFTER with a timestamp here")
+        # CHATHISTORY AFTER <target> timestamp=<iso>|msgid=<id> <limit>
+        if len(parts) < 5 or parts[1].upper() != "AFTER" or "=" not in parts[3]:
+            c.send(":history.test FAIL CHATHISTORY INVALID_PARAMS :only AFTER here")
             return
         target = parts[2]
-        after = parse_iso(parts[3][len("timestamp="):])
+        kind, ref = parts[3].split("=", 1)
         limit = min(int(parts[4]), self.limit)
         with self.hlock:
-            lines = [h for h in self.history.get(target.lower(), []) if h[0] > after][:limit]
+            h = self.history.get(target.lower(), [])
+            if kind == "timestamp":
+                after = parse_iso(ref)
+                lines = [x for x in h if x[0] > after]
+            elif kind == "msgid" and any(x[1] == ref for x in h):
+                lines = h[[x[1] for x in h].index(ref) + 1:]
+            else:
+                lines = None
+        if lines is None:
+            c.send(":history.test FAIL CHATHISTORY INVALID_MSGREFTYPE AFTER %s :unknown reference" % parts[3])
+            return
+        lines = lines[:limit]
         ref = "hist%d" % next(self.ids)
         c.send(":history.test BATCH +%s chathistory %s" % (ref, target))
         for ms, msgid, mask, cmd, tgt, text in lines:

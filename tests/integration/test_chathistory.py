@@ -4,10 +4,13 @@
 No IRC server in Debian offers CHATHISTORY, so this runs against
 historyircd.py, a fixture that follows the spec for what the bot uses
 (CAP batch/server-time/message-tags/draft/chathistory, ISUPPORT
-CHATHISTORY=2 so every answer is a small page, a `chathistory` BATCH):
+CHATHISTORY=2 so every answer is a small page, MSGREFTYPES, a `chathistory`
+BATCH):
 
-- the server drops the bot; five lines are said while it is away; back in,
-  the bot asks for what came after its last line, page by page, until a
+- the server drops the bot; five lines are said while it is away, all
+  stamped with the same millisecond; back in, the bot asks for what came
+  after its last line, then page by page after the last line's msgid
+  (by time, lines of one millisecond would fall between pages), until a
   page is not full: every line is stored once, with the server's time and
   message id, the line it had already seen not twice, and no gap is marked;
 - the server's history then keeps only its latest two lines; the bot is
@@ -20,7 +23,7 @@ import os
 import time
 
 import roundstest as rt
-from historyircd import HistoryIRCd
+from historyircd import HistoryIRCd, iso
 from plainircd import PlainClient
 from roundstest import check
 
@@ -58,9 +61,9 @@ def said(srv, text, timeout=10):
     server's thread to have read it)."""
     end = time.time() + timeout
     while True:
-        for ms, msgid, _, _, _, t in list(srv.history.get("#hist", [])):
-            if t == text:
-                return ms, msgid
+        got = srv.said("#hist", text)
+        if got:
+            return got
         if time.time() > end:
             raise AssertionError("the server never relayed %r" % text)
         time.sleep(0.02)
@@ -76,9 +79,14 @@ def run(srv, bot, alice):
     srv.drop("rounds")
     bot.wait_log(r"disconnected")
     away = ["L%d said while the bot is away" % i for i in range(2, 7)]
-    for t in away:
+    alice.send("PRIVMSG #hist :" + away[0])
+    said(srv, away[0])
+    srv.same_ms = True  # the other four in the same millisecond as the first
+    for t in away[1:]:
         alice.send("PRIVMSG #hist :" + t)
     keep = {t: said(srv, t) for t in away}  # before the server forgets any
+    srv.same_ms = False
+    check(len({ms for ms, _ in keep.values()}) == 1, "the fixture stamped %r" % keep, bot)
     bot.wait_log(r"#hist: the replayed history covers the time away")
     for t in away + ["L1 before the bot is dropped"]:
         rows = stored(bot, t)
@@ -87,8 +95,9 @@ def run(srv, bot, alice):
         ts, msgid = stored(bot, t)[0]
         check((ts, msgid) == keep[t], "%r stored as %r, the server said %r" % (t, (ts, msgid), keep[t]), bot)
     reqs = [l for _, l in srv.history_requests()]
-    check(len(reqs) >= 3 and all(l.startswith("CHATHISTORY AFTER #hist timestamp=") and l.endswith(" 2")
-                                 for l in reqs),
+    check(len(reqs) >= 3 and reqs[0].startswith("CHATHISTORY AFTER #hist timestamp=")
+          and all(l.startswith("CHATHISTORY AFTER #hist msgid=") for l in reqs[1:])
+          and all(l.endswith(" 2") for l in reqs),
           "the requests: %r" % reqs, bot)
     check(not bot.query("SELECT 1 FROM events WHERE kind = 14"), "a gap was marked though nothing was lost", bot)
 
@@ -108,7 +117,7 @@ def run(srv, bot, alice):
         check(len(stored(bot, t)) == 1, "%r not stored once" % t, bot)
     for t in lost:
         check(not stored(bot, t), "%r stored, yet no history had it" % t, bot)
-    gaps = bot.query("SELECT ts_ms, text, target FROM events WHERE kind = 14")
+    gaps = bot.wait_rows("SELECT ts_ms, text, target FROM events WHERE kind = 14")
     check(len(gaps) == 1, "gaps stored: %r" % [tuple(g) for g in gaps], bot)
     start, text, end = gaps[0]
     check(int(end) == first_kept[0], "the gap ends at %s, the first line the server kept is at %s"
@@ -117,7 +126,7 @@ def run(srv, bot, alice):
     check(last_had <= start < first_kept[0],
           "the gap runs from %s, not from the last line the bot had (%s) up to the first kept (%s)"
           % (start, last_had, first_kept[0]), bot)
-    check(text.startswith("gap from "), "gap text %r" % text, bot)
+    check(text == "gap from %s to %s" % (iso(start), iso(int(end))), "gap text %r" % text, bot)
 
 
 if __name__ == "__main__":

@@ -234,13 +234,17 @@ static void test_replay_without_msgid_deduped_by_time_sender_text(void **state)
 	destroy(f);
 }
 
-static void test_chathistory_requested_and_paged(void **state)
+/* msgid: the server lists msgid in MSGREFTYPES, so the next page follows
+ * on from the last line's msgid (lines of the same millisecond cannot fall
+ * between two pages); else from its time. */
+static void chathistory_paged(bool msgid)
 {
 	struct fixture *f = make("rounds", 60000);
 	register_full(f, 1);
 	talk_before(f);
 	reconnect(f);
-	feed(f, ":irc.testnet 005 rounds CHATHISTORY=2 MSGREFTYPES=timestamp,msgid :are supported");
+	feed(f, msgid ? ":irc.testnet 005 rounds CHATHISTORY=2 MSGREFTYPES=timestamp,msgid :are supported"
+		      : ":irc.testnet 005 rounds CHATHISTORY=2 MSGREFTYPES=timestamp :are supported");
 	feed(f, "@time=2026-11-21T20:09:00.000Z :rounds!rounds@127.0.0.1 JOIN #hcsm rounds :Rounds bot");
 	/* after the last message read, less 1 ms: the answer starts with it */
 	expect_sent(f, "CHATHISTORY AFTER #HCSM timestamp=2026-11-21T20:01:59.999Z 2");
@@ -259,7 +263,8 @@ static void test_chathistory_requested_and_paged(void **state)
 	f->n_sent = 0;
 	pong(f, token);
 	/* a full page: the next one, from its latest line */
-	expect_sent(f, "CHATHISTORY AFTER #HCSM timestamp=2026-11-21T20:04:00.000Z 2");
+	expect_sent(f, msgid ? "CHATHISTORY AFTER #HCSM msgid=m4 2"
+			     : "CHATHISTORY AFTER #HCSM timestamp=2026-11-21T20:04:00.000Z 2");
 	assert_int_equal(count_kind(f, base, EVENT_GAP), 0);
 	snprintf(token, sizeof token, "%s", marker(f));
 	feed(f, ":irc.testnet BATCH +c2 chathistory #hcsm");
@@ -273,6 +278,18 @@ static void test_chathistory_requested_and_paged(void **state)
 	for (int i = base; i < f->n_ev; i++)
 		assert_true(f->ev[i].ev.flags & EVENT_F_REPLAY);
 	destroy(f);
+}
+
+static void test_chathistory_requested_and_paged(void **state)
+{
+	(void)state;
+	chathistory_paged(true);
+}
+
+static void test_chathistory_paged_by_time(void **state)
+{
+	(void)state;
+	chathistory_paged(false);
 }
 
 static void test_chathistory_refused_marks_the_gap(void **state)
@@ -406,6 +423,7 @@ int main(void)
 		cmocka_unit_test(test_no_replay_gap_ends_at_the_join),
 		cmocka_unit_test(test_replay_without_msgid_deduped_by_time_sender_text),
 		cmocka_unit_test(test_chathistory_requested_and_paged),
+		cmocka_unit_test(test_chathistory_paged_by_time),
 		cmocka_unit_test(test_chathistory_refused_marks_the_gap),
 		cmocka_unit_test(test_unanswered_marker_decides_on_tick),
 		cmocka_unit_test(test_dropped_again_before_deciding_keeps_the_start),

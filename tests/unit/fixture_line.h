@@ -1,5 +1,6 @@
-/* One stored line of a fixture chat, for the unit tests that build chats
- * through the store API (html_fixture.h, transcript_fixture.h). The
+/* One stored line of a fixture chat, and the chat loaded back as a
+ * transcript, for the unit tests that build chats through the store API
+ * (html_fixture.h, transcript_fixture.h). The
  * includer defines FIXTURE_DAY ("2026-11-21"), the UTC day at() reads
  * times on. Header-only on purpose: each test program is one translation
  * unit; include it after cmocka.h. */
@@ -12,6 +13,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "event.h"
+#include "model.h"
 #include "store.h"
 
 #ifndef FIXTURE_DAY
@@ -72,6 +74,18 @@ static inline int64_t add_line(struct store *st, int64_t chat, const struct line
 	assert_int_equal(store_add_event(st, &ev, k, l->outside ? 0 : chat, l->round, &id), 1);
 	buf_free(&key);
 	return id;
+}
+
+/* The chat as a transcript; fails the test if it does not load. */
+static inline struct transcript *load_ok(struct store *st, int64_t chat)
+{
+	struct transcript *t = NULL;
+	struct buf err = BUF_INIT;
+	if (transcript_load(store_db(st), chat, &t, &err) != 0)
+		fail_msg("transcript_load: %s", buf_str(&err));
+	buf_free(&err);
+	assert_non_null(t);
+	return t;
 }
 
 #define BOT EVENT_F_SELF

@@ -132,17 +132,6 @@ static inline int64_t make_chat1(struct store *st, bool pseudonyms)
 	return chat;
 }
 
-static inline struct transcript *load_ok(struct store *st, int64_t chat)
-{
-	struct transcript *t = NULL;
-	struct buf err = BUF_INIT;
-	if (transcript_load(store_db(st), chat, &t, &err) != 0)
-		fail_msg("transcript_load: %s", buf_str(&err));
-	buf_free(&err);
-	assert_non_null(t);
-	return t;
-}
-
 /* One summary section with a block of each kind. */
 static inline void add_summary(struct transcript *t)
 {

@@ -163,17 +163,6 @@ static inline void add_chat1_summary(struct transcript *t)
 	transcript_summary_table(t, s, cells, 3, 2);
 }
 
-static inline struct transcript *load_ok(struct store *st, int64_t chat)
-{
-	struct transcript *t = NULL;
-	struct buf err = BUF_INIT;
-	if (transcript_load(store_db(st), chat, &t, &err) != 0)
-		fail_msg("transcript_load: %s", buf_str(&err));
-	buf_free(&err);
-	assert_non_null(t);
-	return t;
-}
-
 
 
 

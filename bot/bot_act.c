@@ -94,20 +94,33 @@ static void mutes_schedule(struct bot *b)
 	lws_sul_schedule(b->ctx, 0, &b->sul_mutes, mutes_timer, (lws_usec_t)wait * LWS_US_PER_MS + 1000);
 }
 
+/* Keeps a mute to lift at until (room and mask are taken). */
+static void mute_keep(struct bot *b, struct bot_net *net, char *room, char *mask, int64_t until)
+{
+	b->mutes = mem_grow(b->mutes, &b->cap_mutes, b->n_mutes + 1, sizeof *b->mutes);
+	b->mutes[b->n_mutes++] = (struct mute){net, room, mask, until, until, false, 0};
+}
+
+/* Forgets mute i, in memory and in the store (the last one takes its place). */
+static void mute_forget(struct bot *b, size_t i)
+{
+	struct mute *m = &b->mutes[i];
+	store_mute_done(b->store, m->net->cfg->name, m->room, m->mask, m->until_ms);
+	free(m->room);
+	free(m->mask);
+	*m = b->mutes[--b->n_mutes];
+}
+
 /* A new mute on mask: an earlier one on it (lifted, or its lift about to
  * be sent again) must not end the new one early. */
 static void forget_mutes_of(struct bot *b, struct bot_net *net, const char *room, const char *mask)
 {
 	for (size_t i = 0; i < b->n_mutes;) {
 		struct mute *m = &b->mutes[i];
-		if (m->net != net || strcmp(m->mask, mask) || !NET(net, same_room, m->room, room)) {
+		if (m->net == net && !strcmp(m->mask, mask) && NET(net, same_room, m->room, room))
+			mute_forget(b, i);
+		else
 			i++;
-			continue;
-		}
-		store_mute_done(b->store, net->cfg->name, m->room, m->mask, m->until_ms);
-		free(m->room);
-		free(m->mask);
-		*m = b->mutes[--b->n_mutes];
 	}
 }
 
@@ -144,11 +157,8 @@ static void mutes_timer(lws_sorted_usec_list_t *sul)
 			i++;
 			continue;
 		}
-		store_mute_done(b->store, m->net->cfg->name, m->room, m->mask, m->until_ms);
+		mute_forget(b, i);
 		forgot = true;
-		free(m->room);
-		free(m->mask);
-		*m = b->mutes[--b->n_mutes];
 	}
 	if (forgot)
 		store_commit(b->store);
@@ -212,9 +222,7 @@ static void sanction(struct bot *b, const struct pending *p)
 				if (chat->cfg->mute_minutes > 0) {
 					int64_t until = clock_wall_ms() + (int64_t)(chat->cfg->mute_minutes * 60000);
 					store_mute_add(b->store, p->net->cfg->name, room, mask.p, until);
-					b->mutes = mem_grow(b->mutes, &b->cap_mutes, b->n_mutes + 1, sizeof *b->mutes);
-					b->mutes[b->n_mutes++] = (struct mute){p->net, mem_strdup(room), mem_strdup(mask.p),
-									       until, until, false, 0};
+					mute_keep(b, p->net, mem_strdup(room), mem_strdup(mask.p), until);
 				}
 				mutes_schedule(b);
 			}
@@ -347,9 +355,7 @@ void bot_mutes_resume(struct bot *b)
 		log_info("network %s: the mute on %s in %s set before a restart is lifted %s", net->cfg->name,
 			 v[i].mask, v[i].room, v[i].until_ms <= clock_wall_ms() ? "now (its time has passed)"
 										 : "when its time comes");
-		b->mutes = mem_grow(b->mutes, &b->cap_mutes, b->n_mutes + 1, sizeof *b->mutes);
-		b->mutes[b->n_mutes++] = (struct mute){net, v[i].room, v[i].mask, v[i].until_ms, v[i].until_ms,
-						       false, 0};
+		mute_keep(b, net, v[i].room, v[i].mask, v[i].until_ms);
 		v[i].room = v[i].mask = NULL; /* taken */
 	}
 	store_mutes_free(v, n);

@@ -14,7 +14,6 @@
 enum { DEFAULT_TIMEOUT_S = 60, DEFAULT_MAX_BODY = 16 << 20 };
 /* a looked-up address is used this long (getaddrinfo gives no TTL) */
 #define ADDR_FRESH_US (300 * LWS_USEC_PER_SEC)
-#define RESOLVE_TIMEOUT_MS 30000
 
 struct http_req {
 	struct http *h;

@@ -15,7 +15,6 @@
 #define TICK_MS 1000
 #define QUIT_GRACE_MS 2000
 #define WRITE_MAX (IRCMSG_MAX_LINE + 2)
-#define RESOLVE_TIMEOUT_MS 30000
 
 enum link_mode { LINK_RAW, LINK_TLS, LINK_WS };
 

@@ -22,6 +22,7 @@
 
 #define RESOLVE_MAX 8   /* addresses kept from one answer */
 #define RESOLVE_ADDR_LEN 64
+#define RESOLVE_TIMEOUT_MS 30000 /* what connections give a lookup */
 
 struct resolve;
 

@@ -185,9 +185,11 @@ static void test_reopen_and_version(void **state)
 	assert_string_equal((const char *)sqlite3_column_text(q, 0), "wal");
 	sqlite3_finalize(q);
 	assert_int_equal(scalar(st, "PRAGMA foreign_keys"), 0); /* checked by the tests instead */
-	/* the index's tuning, from the migrations (5: hashsize) */
-	assert_int_equal(scalar(st, "SELECT v FROM events_fts_config WHERE k = 'hashsize'"), 131072);
-	assert_int_equal(scalar(st, "SELECT v FROM events_fts_config WHERE k = 'automerge'"), 8);
+	/* the index's tuning, from the migrations (6: hashsize, automerge),
+	 * and the writer's page cache */
+	assert_int_equal(scalar(st, "SELECT v FROM events_fts_config WHERE k = 'hashsize'"), 65536);
+	assert_int_equal(scalar(st, "SELECT v FROM events_fts_config WHERE k = 'automerge'"), 16);
+	assert_int_equal(scalar(st, "PRAGMA cache_size"), -128);
 	/* ...and that check sees a row pointing nowhere */
 	assert_int_equal(sqlite3_exec(store_db(st), "INSERT INTO events (room_id, ts_ms, kind, flags) "
 				      "VALUES (4242, 1, 1, 0)", NULL, NULL, NULL), SQLITE_OK);

@@ -400,10 +400,22 @@ def library_floor(libfloor, d):
         p.wait(10)
 
 
+def linking(rounds):
+    """How the bot binary has its libraries: "shared" (the default build) or
+    "static" (ROUNDS_STATIC_LIBS: only glibc shared)."""
+    try:
+        needed = subprocess.run(["readelf", "-d", rounds], capture_output=True, text=True).stdout
+    except OSError:
+        return "?"
+    return "shared" if "libwebsockets" in needed else "static"
+
+
 def report(args, r):
     print("rounds burst benchmark: %d messages from %d senders into one channel" % (args.messages, args.senders))
     for line in machine():
         print("  " + line)
+    rounds = os.path.join(args.build, "rounds")
+    print("  build:   %s (libwebsockets, OpenSSL, SQLite, jansson: %s libraries)" % (rounds, linking(rounds)))
     per100k = 100000.0 / args.messages
     egg = r.get("egg_cpu") is not None
     nan = float("nan")
@@ -428,12 +440,12 @@ def report(args, r):
         print("  %-40s %10.2f   (the issue's 0.5 s against eggdrop's 1.3 s: 0.38)"
               % ("CPU ratio rounds / eggdrop", r["bot_cpu"] / r["egg_cpu"]))
     row("peak memory (VmHWM), MB", r["bot_rss"] / 1024.0, (r["reader_rss"] or 0) / 1024.0,
-        (r.get("egg_rss") or 0) / 1024.0, "%.1f")
-    print("  %-40s %10.1f" % ("  of which private (RssAnon, sampled), MB", r["bot_anon"] / 1024.0))
-    print("  %-40s %10.1f" % ("  of which shared libraries (RssFile), MB", r["bot_file"] / 1024.0))
-    print("  %-40s %10.1f   (libfloor: links and starts them, does nothing)"
+        (r.get("egg_rss") or 0) / 1024.0, "%.2f")
+    print("  %-40s %10.2f" % ("  of which private (RssAnon, sampled), MB", r["bot_anon"] / 1024.0))
+    print("  %-40s %10.2f" % ("  of which shared libraries (RssFile), MB", r["bot_file"] / 1024.0))
+    print("  %-40s %10.2f   (libfloor: links and starts them, does nothing)"
           % ("peak memory of the same libraries, MB", r["floor_rss"] / 1024.0))
-    print("  %-40s %10.1f" % ("rounds above that floor, MB", (r["bot_rss"] - r["floor_rss"]) / 1024.0))
+    print("  %-40s %10.2f" % ("rounds above that floor, MB", (r["bot_rss"] - r["floor_rss"]) / 1024.0))
     if r["reader_last"]:
         burst = r["reader_last"] - r["t0"]
         print("  %-40s %10s %10.2f" % ("burst seen by the reader, s", "", burst))

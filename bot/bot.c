@@ -264,13 +264,20 @@ static void on_event(void *ud, struct transport *t, const struct event *in)
 		.remove = remove,
 		.impersonation = cmd_chat && session_impersonates(cmd_chat->session, ev.nick, ev.account),
 	};
+	p->key = arena_put(b, b->key.p);
+	if (!command && !moderator && sanction == ROUNDS_ALLOW && !remove) {
+		/* a participant's line is only counted (session_on_message): its
+		 * text and names stay in the store, not in this turn's arena */
+		p->nick = p->account = p->text = p->room = p->msgid = (size_t)-1;
+		p->sanction_reason = p->sanction_plugin = (size_t)-1;
+		return;
+	}
 	p->sanction_reason = arena_put(b, b->outcome.sanction_reason);
 	p->sanction_plugin = arena_put(b, b->outcome.sanction_plugin);
 	/* a hidden edit takes the message it edits out of the room */
 	p->msgid = arena_put(b, ev.kind == EVENT_EDIT ? ev.reply_to : ev.msgid);
 	p->nick = arena_put(b, ev.nick);
 	p->account = arena_put(b, ev.account);
-	p->key = arena_put(b, b->key.p);
 	p->text = arena_put(b, ev.text);
 	p->room = arena_put(b, ev.room);
 }

@@ -50,7 +50,9 @@ struct bot_chat {
 struct pending {
 	struct bot_chat *chat; /* NULL: a private line on a network with no chat to act for */
 	struct bot_net *net;
-	size_t nick, account, key, text, room; /* offsets; account (size_t)-1 if none */
+	/* offsets; (size_t)-1 for none: a participant's line that is only
+	 * counted keeps its key alone */
+	size_t nick, account, key, text, room;
 	bool command, moderator, impersonation, private_line;
 	bool in_chat;          /* a line of the running chat: the session counts it */
 	/* what moderation wants done to the sender (ROUNDS_ALLOW: nothing) */

@@ -57,7 +57,7 @@ struct pending {
 	bool in_chat;          /* a line of the running chat: the session counts it */
 	/* what moderation wants done to the sender (ROUNDS_ALLOW: nothing) */
 	enum rounds_verdict sanction;
-	size_t sanction_reason, sanction_plugin; /* offsets */
+	size_t sanction_reason, sanction_plugin; /* offsets; (size_t)-1 for none */
 	bool remove;           /* hidden by moderation: delete it from the room where the network can */
 	size_t msgid;          /* offset; (size_t)-1 if none */
 };

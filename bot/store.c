@@ -160,8 +160,10 @@ static const char *const migrations[] = {
 	 * less peak memory in a burst, CPU within the noise (README) */
 	"INSERT INTO events_fts (events_fts, rank) VALUES ('hashsize', 131072);",
 	/* 6: pending terms flushed at 64 KB (0.1 MB less peak memory in a
-	 * burst); the smaller, more numerous segments are merged 16 at a time,
-	 * which brings indexing back to what it cost at 128 KB (README) */
+	 * burst); the smaller, more numerous segments are merged 16 at a time
+	 * (automerge 16 is also FTS5's crisismerge: a level is merged whole
+	 * when it reaches 16 segments), which brings indexing back to what it
+	 * cost at 128 KB (README) */
 	"INSERT INTO events_fts (events_fts, rank) VALUES ('hashsize', 65536);"
 	"INSERT INTO events_fts (events_fts, rank) VALUES ('automerge', 16);",
 };
@@ -330,11 +332,6 @@ static int open_store(const char *path, bool readonly, struct store **out, struc
 		goto fail;
 	}
 	sqlite3_extended_result_codes(st->db, 1);
-	/* the daemon's writer: 30 lookaside slots instead of 100 keep 80 KB
-	 * less memory at no measurable cost (README, Benchmarks); set before
-	 * the connection allocates anything */
-	if (!readonly)
-		sqlite3_db_config(st->db, SQLITE_DBCONFIG_LOOKASIDE, NULL, 1200, 30);
 	/* the daemon must not stall its loop behind another writer; a reader
 	 * (export, chats) may wait */
 	sqlite3_busy_timeout(st->db, readonly ? 5000 : 250);

@@ -1,6 +1,6 @@
 /* store: the SQLite file where every line the bot reads is written before
- * anything acts on it. One file, WAL, busy_timeout, foreign keys on;
- * schema version in PRAGMA user_version, migrations append-only and
+ * anything acts on it. One file, WAL, busy_timeout, foreign keys declared
+ * (not enforced on insert: the tests check every store); schema version in PRAGMA user_version, migrations append-only and
  * applied in one transaction; statements prepared once, parameters bound.
  *
  * Writes are grouped: the first write after store_commit() opens a

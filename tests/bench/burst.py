@@ -73,7 +73,8 @@ def peak_rss_kb(pid):
 
 
 def rss_parts_kb(pid):
-    """(RssAnon, RssFile) now: private memory, and shared-library pages."""
+    """(RssAnon, RssFile) now: private memory, and file-backed pages (the
+    binary and the shared libraries)."""
     anon = filed = 0
     with open("/proc/%d/status" % pid) as f:
         for line in f:
@@ -442,7 +443,7 @@ def report(args, r):
     row("peak memory (VmHWM), MB", r["bot_rss"] / 1024.0, (r["reader_rss"] or 0) / 1024.0,
         (r.get("egg_rss") or 0) / 1024.0, "%.2f")
     print("  %-40s %10.2f" % ("  of which private (RssAnon, sampled), MB", r["bot_anon"] / 1024.0))
-    print("  %-40s %10.2f" % ("  of which shared libraries (RssFile), MB", r["bot_file"] / 1024.0))
+    print("  %-40s %10.2f" % ("  of which file-backed (RssFile), MB", r["bot_file"] / 1024.0))
     print("  %-40s %10.2f   (libfloor: links and starts them, does nothing)"
           % ("peak memory of the same libraries, MB", r["floor_rss"] / 1024.0))
     print("  %-40s %10.2f" % ("rounds above that floor, MB", (r["bot_rss"] - r["floor_rss"]) / 1024.0))

@@ -164,8 +164,8 @@ static const char *const migrations[] = {
 	 * (automerge 16 is also FTS5's crisismerge: a level is merged whole
 	 * when it reaches 16 segments), which brings indexing back to what it
 	 * cost at 128 KB (README) */
-	"INSERT INTO events_fts (events_fts, rank) VALUES ('hashsize', 65536);"
-	"INSERT INTO events_fts (events_fts, rank) VALUES ('automerge', 16);",
+	("INSERT INTO events_fts (events_fts, rank) VALUES ('hashsize', 65536);"
+	 "INSERT INTO events_fts (events_fts, rank) VALUES ('automerge', 16);"),
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -66,15 +66,24 @@ static bool cmd_optout(void *ud, bool out, struct buf *why)
 /* ---- sanctions ------------------------------------------------------------ */
 
 #define MUTE_RETRY_MS 5000
-/* a lift is forgotten this long after it was queued, if the connection it
- * was queued on is still the network's: else (the queue may have gone with
- * it) it is sent again */
+/* a lift is forgotten once the server confirmed it read it (IRC: answered
+ * a PING queued after it), checked this long after it was queued and then
+ * as often; where the transport cannot confirm, once this long has passed
+ * with the connection it was queued on still the network's. A lift whose
+ * connection is gone (the queue may have gone with it) is sent again. */
 #define MUTE_CONFIRM_MS 10000
 
 /* The network's connection count (1 where the transport keeps no count). */
 static unsigned net_epoch(struct bot_net *net)
 {
 	return net->t->ops->epoch ? net->t->ops->epoch(net->t) : 1;
+}
+
+/* A token for "the server read what was sent so far", 0 where the
+ * transport gives none. */
+static uint64_t net_sync(struct bot_net *net)
+{
+	return net->t->ops->sync && net->t->ops->synced ? net->t->ops->sync(net->t) : 0;
 }
 
 static void mutes_timer(lws_sorted_usec_list_t *sul);
@@ -98,7 +107,7 @@ static void mutes_schedule(struct bot *b)
 static void mute_keep(struct bot *b, struct bot_net *net, char *room, char *mask, int64_t until)
 {
 	b->mutes = mem_grow(b->mutes, &b->cap_mutes, b->n_mutes + 1, sizeof *b->mutes);
-	b->mutes[b->n_mutes++] = (struct mute){net, room, mask, until, until, false, 0};
+	b->mutes[b->n_mutes++] = (struct mute){net, room, mask, until, until, false, 0, 0};
 }
 
 /* Forgets mute i, in memory and in the store (the last one takes its place). */
@@ -152,8 +161,21 @@ static void mutes_timer(lws_sorted_usec_list_t *sul)
 					 m->room);
 				m->lifted = true;
 				m->epoch = epoch;
+				m->sync = net_sync(m->net);
 				m->due_ms = now + MUTE_CONFIRM_MS;
 			}
+			i++;
+			continue;
+		}
+		if (m->sync && !NET(m->net, synced, m->sync)) {
+			/* no word yet that the server read the lift: asked again (a
+			 * confirmation lost in a full queue); a connection that died
+			 * without the bot knowing is found by its lag check, and the
+			 * lift goes out again on the next one */
+			log_debug("network %s: the lift of %s in %s is not confirmed yet", m->net->cfg->name,
+				  m->mask, m->room);
+			m->sync = net_sync(m->net);
+			m->due_ms = now + MUTE_CONFIRM_MS;
 			i++;
 			continue;
 		}

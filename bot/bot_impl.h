@@ -71,6 +71,7 @@ struct mute {
 	int64_t due_ms;   /* the next try to lift it, or (lifted) to forget it */
 	bool lifted;      /* the lift was queued, on connection `epoch` */
 	unsigned epoch;
+	uint64_t sync;    /* the transport's token for "the server read the lift" (0: none) */
 };
 
 struct bot {

@@ -425,10 +425,42 @@ static void on_ping(struct irc *irc, struct ircmsg *m, int64_t now)
 		irc_sendf(irc, "PONG");
 }
 
+#define SYNC_PREFIX "rounds-sync-"
+
+uint64_t irc_sync(struct irc *irc)
+{
+	if (!irc->registered)
+		return 0;
+	uint32_t n = ++irc->sync_sent;
+	irc_sendf(irc, "PING :" SYNC_PREFIX "%u-%u", irc->stats.registrations, (unsigned)n);
+	return (uint64_t)irc->stats.registrations << 32 | n;
+}
+
+bool irc_synced(const struct irc *irc, uint64_t token)
+{
+	uint32_t n = (uint32_t)token;
+	return irc->registered && token >> 32 == irc->stats.registrations && n && n <= irc->sync_acked;
+}
+
+/* "rounds-sync-R-N": the answer to irc_sync's Nth PING on registration R */
+static bool sync_pong(struct irc *irc, const char *tok)
+{
+	if (strncmp(tok, SYNC_PREFIX, strlen(SYNC_PREFIX)) != 0)
+		return false;
+	char *end;
+	unsigned long reg = strtoul(tok + strlen(SYNC_PREFIX), &end, 10);
+	if (*end != '-')
+		return true;
+	unsigned long n = strtoul(end + 1, &end, 10);
+	if (*end == '\0' && reg == irc->stats.registrations && n > irc->sync_acked && n <= irc->sync_sent)
+		irc->sync_acked = (uint32_t)n; /* and every one before it: answered in order */
+	return true;
+}
+
 static void on_pong(struct irc *irc, struct ircmsg *m, int64_t now)
 {
 	const char *tok = m->n_params ? m->params[m->n_params - 1] : "";
-	if (irc_gap_pong(irc, tok, now))
+	if (irc_gap_pong(irc, tok, now) || sync_pong(irc, tok))
 		return;
 	if (irc->ping_out && strcmp(tok, irc->ping_token) == 0) {
 		irc->ping_out = false;

@@ -139,6 +139,14 @@ int irc_sanction(struct irc *irc, const char *channel, const char *nick, enum ir
 		 const char *reason, struct buf *mask, struct buf *why);
 /* Lifts a mute set with mask. Returns 0 or -1 (not an operator now). */
 int irc_unmute(struct irc *irc, const char *channel, const char *mask);
+/* Asks the server to answer once it has read every line queued so far on
+ * this connection (a PING queued after them: a server handles a client's
+ * lines in order). Returns a token for irc_synced, or 0 when not
+ * registered. */
+uint64_t irc_sync(struct irc *irc);
+/* Has the server answered that PING? Never for a token of an earlier
+ * connection (what was queued on it may have been lost with it). */
+bool irc_synced(const struct irc *irc, uint64_t token);
 /* The mode change that mutes mask here ("+q MASK", "+b m:MASK"): the mode
  * string into mode, the argument into arg. False if the server offers none. */
 bool irc_mute_mode(const struct irc *irc, const char *mask, struct buf *mode, struct buf *arg);

@@ -78,6 +78,8 @@ struct irc {
 	int64_t connected_at, last_rx, ping_sent, last_nick_try;
 	bool ping_out;
 	char ping_token[32];
+	/* irc_sync's PINGs sent on this connection, and the highest answered */
+	uint32_t sync_sent, sync_acked;
 	char *nick, *self_user, *self_host;
 	int nick_tries;
 	unsigned caps;

@@ -48,6 +48,7 @@ void irc_on_welcome(struct irc *irc, struct ircmsg *m, int64_t now)
 		irc_set_str(&irc->nick, m->params[0]);
 	irc->registered = true;
 	irc->stats.registrations++;
+	irc->sync_sent = irc->sync_acked = 0;
 	irc->last_nick_try = now;
 	log_info("irc[%s]: registered as %s (caps:%s%s%s%s%s%s%s)", irc->network, irc->nick,
 		 irc->caps & IRC_CAP_SASL ? " sasl" : "",

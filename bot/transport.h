@@ -12,6 +12,7 @@
 
 #include <libwebsockets.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "buf.h"
 #include "config.h"
@@ -79,6 +80,13 @@ struct transport_ops {
 	 * been lost with it, can be sent again. NULL: requests are not lost
 	 * with a connection (Matrix retries its own). */
 	unsigned (*epoch)(struct transport *t);
+	/* Optional (with synced): asks the server to confirm it has read what
+	 * was sent so far on this connection; returns a token, 0 if it cannot
+	 * now. synced() says whether the server confirmed, on the connection
+	 * the token was asked on. NULL: no such confirmation (Matrix answers
+	 * each request). */
+	uint64_t (*sync)(struct transport *t);
+	bool (*synced)(struct transport *t, uint64_t token);
 };
 
 struct transport {

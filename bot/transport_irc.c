@@ -122,11 +122,21 @@ static unsigned epoch(struct transport *t)
 	return irc_registered(irc) ? irc_stats(irc)->registrations : 0;
 }
 
+static uint64_t ask_sync(struct transport *t)
+{
+	return irc_sync(irc_of(t));
+}
+
+static bool is_synced(struct transport *t, uint64_t token)
+{
+	return irc_synced(irc_of(t), token);
+}
+
 static const struct transport_ops irc_ops = {
 	.kind = "irc", .start = start, .say = say, .tell = tell, .sanction = sanction, .lift = lift,
 	.remove = NULL, .is_member = is_member, .same_room = same_room,
 	.fold_name = fold_name, .quit = quit, .done = done, .log_stats = log_stats, .free = destroy,
-	.away_since = away_since, .epoch = epoch,
+	.away_since = away_since, .epoch = epoch, .sync = ask_sync, .synced = is_synced,
 };
 
 struct transport *transport_irc_new(struct lws_context *ctx, const struct config_network *cfg,

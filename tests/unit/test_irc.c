@@ -313,6 +313,45 @@ static void test_sanctions(void **state)
 	destroy(f);
 }
 
+/* irc_sync: a PING queued after the lift, so its answer says the server
+ * read the lift; answered on that connection only. */
+static void test_sync_confirms_what_went_before(void **state)
+{
+	struct fixture *f = make("rounds", 60000);
+	assert_int_equal(irc_sync(f->irc), 0); /* not registered */
+	register_full(f, 1);
+	assert_int_equal(irc_unmute(f->irc, "#hcsm", "m:R:dave"), 0);
+	uint64_t t1 = irc_sync(f->irc), t2 = irc_sync(f->irc);
+	assert_true(t1 != 0 && t2 != 0 && t1 != t2);
+	assert_true(sent_index(f, "MODE #hcsm -b m:R:dave") < sent_index(f, "PING :rounds-sync-1-1"));
+	expect_sent(f, "PING :rounds-sync-1-2");
+	assert_false(irc_synced(f->irc, t1));
+	/* tokens the bot never sent, or of another connection, change nothing */
+	feed(f, ":irc.testnet PONG irc.testnet :rounds-sync-1-3");
+	feed(f, ":irc.testnet PONG irc.testnet :rounds-sync-0-1");
+	feed(f, ":irc.testnet PONG irc.testnet :rounds-sync-1-1x");
+	feed(f, ":irc.testnet PONG irc.testnet :rounds-sync-");
+	assert_false(irc_synced(f->irc, t1));
+	/* the answer to the second covers the first (answered in order) */
+	feed(f, ":irc.testnet PONG irc.testnet :rounds-sync-1-2");
+	assert_true(irc_synced(f->irc, t1));
+	assert_true(irc_synced(f->irc, t2));
+	assert_false(irc_synced(f->irc, 0));
+	/* a token asked before a reconnect is never confirmed after it */
+	uint64_t t3 = irc_sync(f->irc);
+	irc_disconnected(f->irc);
+	assert_false(irc_synced(f->irc, t2));
+	f->n_sent = 0;
+	register_full(f, 1);
+	uint64_t t4 = irc_sync(f->irc);
+	expect_sent(f, "PING :rounds-sync-2-1");
+	feed(f, ":irc.testnet PONG irc.testnet :rounds-sync-2-1");
+	assert_true(irc_synced(f->irc, t4));
+	assert_false(irc_synced(f->irc, t3));
+	assert_false(irc_synced(f->irc, t1));
+	destroy(f);
+}
+
 static void test_kicked_rejoins_and_chat_lines_wait(void **state)
 {
 	struct fixture *f = make("rounds", 60000);
@@ -498,6 +537,7 @@ int main(void)
 		cmocka_unit_test(test_membership_events),
 		cmocka_unit_test(test_mute_modes),
 		cmocka_unit_test(test_sanctions),
+		cmocka_unit_test(test_sync_confirms_what_went_before),
 		cmocka_unit_test(test_kicked_rejoins_and_chat_lines_wait),
 		cmocka_unit_test(test_chat_lines_survive_reconnect),
 		cmocka_unit_test(test_long_text_split_within_limit),

@@ -67,8 +67,8 @@ static bool cmd_optout(void *ud, bool out, struct buf *why)
 
 #define MUTE_RETRY_MS 5000
 /* a lift is forgotten once the server confirmed it read it (IRC: answered
- * a PING queued after it), checked this long after it was queued and then
- * as often; where the transport cannot confirm, once this long has passed
+ * the PING queued after it), checked this long after it was queued and
+ * then as often; where the transport cannot confirm, once this long has passed
  * with the connection it was queued on still the network's. A lift whose
  * connection is gone (the queue may have gone with it) is sent again. */
 #define MUTE_CONFIRM_MS 10000
@@ -168,13 +168,12 @@ static void mutes_timer(lws_sorted_usec_list_t *sul)
 			continue;
 		}
 		if (m->sync && !NET(m->net, synced, m->sync)) {
-			/* no word yet that the server read the lift: asked again (a
-			 * confirmation lost in a full queue); a connection that died
-			 * without the bot knowing is found by its lag check, and the
-			 * lift goes out again on the next one */
+			/* no word yet that the server read the lift: it comes (the
+			 * question waits behind the lines queued before it), or the
+			 * connection is found dead by its lag check and the lift goes
+			 * out again on the next one */
 			log_debug("network %s: the lift of %s in %s is not confirmed yet", m->net->cfg->name,
 				  m->mask, m->room);
-			m->sync = net_sync(m->net);
 			m->due_ms = now + MUTE_CONFIRM_MS;
 			i++;
 			continue;

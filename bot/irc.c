@@ -8,6 +8,7 @@
  * they share is in the module-private irc_impl.h. */
 #include "irc.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -447,9 +448,12 @@ static bool sync_pong(struct irc *irc, const char *tok)
 {
 	if (strncmp(tok, SYNC_PREFIX, strlen(SYNC_PREFIX)) != 0)
 		return false;
+	const char *p = tok + strlen(SYNC_PREFIX);
 	char *end;
-	unsigned long reg = strtoul(tok + strlen(SYNC_PREFIX), &end, 10);
-	if (*end != '-')
+	if (!isdigit((unsigned char)*p))
+		return true;
+	unsigned long reg = strtoul(p, &end, 10);
+	if (*end != '-' || !isdigit((unsigned char)end[1]))
 		return true;
 	unsigned long n = strtoul(end + 1, &end, 10);
 	if (*end == '\0' && reg == irc->stats.registrations && n > irc->sync_acked && n <= irc->sync_sent)

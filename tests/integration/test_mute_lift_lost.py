@@ -24,8 +24,13 @@ import roundstest as rt
 from roundstest import check
 
 PLUGIN_DIR = os.path.join(os.path.dirname(os.path.abspath(rt.ROUNDS)), "plugins")
-MUTE_S = 12
+MUTE_S = 15
 PING_S = 15  # the bot's lag check: silent this long, a PING; as long again, dead
+# The relay goes silent this long before the lift is due. The bot last heard
+# the server no earlier than its mute's echo, so it finds the connection dead
+# no earlier than 2 * PING_S after the mute: later than the 10 s after the
+# lift (MUTE_S + 10) at which the old rule forgot it.
+STALL_AHEAD_S = 4
 
 
 class Relay:
@@ -51,13 +56,18 @@ class Relay:
                 c, _ = self.lsock.accept()
             except OSError:
                 return
-            u = socket.create_connection(("127.0.0.1", self.target))
+            try:
+                u = socket.create_connection(("127.0.0.1", self.target))
+            except OSError as e:
+                print("relay: cannot reach the server: %s" % e)
+                c.close()
+                continue
             pair = [c, u, False]
             with self.lock:
                 for p in self.pairs:
                     if p[2]:
-                        p[1].close()
-                self.pairs = [p for p in self.pairs if not p[2]] + [pair]
+                        close_socket(p[1])  # towards the server only
+                self.pairs.append(pair)
                 self.accepted += 1
             threading.Thread(target=self._pump, args=(pair, 0, 1), daemon=True).start()
             threading.Thread(target=self._pump, args=(pair, 1, 0), daemon=True).start()
@@ -93,7 +103,16 @@ class Relay:
         with self.lock:
             for p in self.pairs:
                 for s in p[:2]:
-                    s.close()
+                    close_socket(s)
+
+
+def close_socket(s):
+    """Closes s, waking a thread blocked reading it (close() alone does not)."""
+    try:
+        s.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    s.close()
 
 
 def scenario():
@@ -171,7 +190,7 @@ def run(bot, relay, host, bob, fred):
     bot.wait_log(r"plugin flood: mute fred")
 
     # the path to the server goes dead just before the lift is due
-    time.sleep(max(0.0, muted_at + MUTE_S - 2 - time.time()))
+    time.sleep(max(0.0, muted_at + MUTE_S - STALL_AHEAD_S - time.time()))
     mark = bob.mark()
     relay.stall()
     bot.wait_log(r"lifted the mute on m:R:fred in #hcsm", timeout=20)

@@ -331,6 +331,8 @@ static void test_sync_confirms_what_went_before(void **state)
 	feed(f, ":irc.testnet PONG irc.testnet :rounds-sync-0-1");
 	feed(f, ":irc.testnet PONG irc.testnet :rounds-sync-1-1x");
 	feed(f, ":irc.testnet PONG irc.testnet :rounds-sync-");
+	feed(f, ":irc.testnet PONG irc.testnet :rounds-sync-1- 1");
+	feed(f, ":irc.testnet PONG irc.testnet :rounds-sync-+1-1");
 	assert_false(irc_synced(f->irc, t1));
 	/* the answer to the second covers the first (answered in order) */
 	feed(f, ":irc.testnet PONG irc.testnet :rounds-sync-1-2");

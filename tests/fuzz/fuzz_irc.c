@@ -1,7 +1,8 @@
 /* Fuzzes the IRC protocol module as a server would drive it: the input is
  * a session, one server line per LF, with a few control lines of our own
  * ("~drop" the link drops and comes back, "~tick" five seconds pass, "~send"
- * the queued lines go out). It covers what a hostile or broken server can
+ * the queued lines go out, "~sync" the bot asks the server to confirm what
+ * it sent). It covers what a hostile or broken server can
  * do to registration, ISUPPORT, batches, history replayed on join or in
  * answer to CHATHISTORY, the PING markers and the gaps. Properties, not
  * just "does not crash":
@@ -9,7 +10,8 @@
  * - an EVENT_GAP ends no earlier than it starts, says "gap from ... to ...",
  *   and carries its end in decimal;
  * - a line that came in a history batch is flagged as replayed;
- * - nothing queued to send contains CR, LF or NUL. */
+ * - nothing queued to send contains CR, LF or NUL;
+ * - a confirmation asked for on one connection is never given on a later one. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *buf = malloc(size + 1);
 	if (!buf)
 		abort();
+	uint64_t old_sync = 0, sync = 0; /* asked before the last drop, and since */
 	size_t start = 0;
 	for (size_t i = 0; i <= size; i++) {
 		if (i < size && data[i] != '\n')
@@ -83,17 +86,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (n == 5 && memcmp(buf, "~drop", 5) == 0) {
 			irc_disconnected(irc);
 			irc_connected(irc, now);
+			old_sync = sync ? sync : old_sync;
+			sync = 0;
+		} else if (n == 5 && memcmp(buf, "~sync", 5) == 0) {
+			uint64_t t = irc_sync(irc);
+			sync = t ? t : sync;
 		} else if (n == 5 && memcmp(buf, "~tick", 5) == 0) {
 			now += 5000;
 			if (!irc_tick(irc, now)) {
 				irc_disconnected(irc);
 				irc_connected(irc, now);
+				old_sync = sync ? sync : old_sync;
+				sync = 0;
 			}
 		} else if (n == 5 && memcmp(buf, "~send", 5) == 0) {
 			drain(irc, now);
 		} else {
 			irc_handle_line(irc, buf, n, now);
 		}
+		if (old_sync && irc_synced(irc, old_sync))
+			abort();
 	}
 	drain(irc, now);
 	free(buf);

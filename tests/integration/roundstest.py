@@ -183,6 +183,39 @@ def network_config(net, nick="rounds", transport="tls", sasl=("rounds", None), *
     return cfg
 
 
+def chanserv_autoop(founder, channel, account):
+    """founder (joined, logged in) registers channel with ChanServ and gives
+    account the auto-op flag, as on a real network: a bot logged in as
+    account is an operator there whenever it (re)joins."""
+    founder.join(channel)
+    founder.privmsg("ChanServ", "REGISTER %s" % channel)
+    founder.wait_for(lambda m: m.command == "NOTICE" and m.nick == "ChanServ"
+                     and "registered" in (m.text or ""), 20, "ChanServ registering %s" % channel)
+    founder.privmsg("ChanServ", "FLAGS %s %s +O" % (channel, account))
+    founder.wait_for(lambda m: m.command == "NOTICE" and m.nick == "ChanServ"
+                     and account in (m.text or ""), 20, "ChanServ setting %s's flags" % account)
+
+
+def mute_mode(c, channel, sign, mask, since=None, timeout=30, bot_nicks=("rounds",)):
+    """The bot (by one of bot_nicks) setting sign+"b" mask in channel, as c
+    sees it."""
+    return c.wait_for(lambda m: m.command == "MODE" and m.nick in bot_nicks
+                      and channel in m.params and sign + "b" in m.params and mask in m.params,
+                      timeout, "the bot setting %sb %s" % (sign, mask), since=since)
+
+
+def flood_until_muted(flooder, watcher, channel, mask):
+    """flooder floods channel: the flood plugin warns, then mutes; returns
+    when watcher sees mask muted."""
+    for i in range(8):
+        flooder.privmsg(channel, "buy buy buy %d" % i)
+    flooder.wait_for(lambda m: m.command == "NOTICE" and m.nick == "rounds"
+                     and re.search(r"slow down|too fast|very fast", m.text or ""), 20, "the flood warning")
+    for i in range(8):
+        flooder.privmsg(channel, "BUY NOW %d" % i)
+    mute_mode(watcher, channel, "+", mask)
+
+
 def check(cond, message, bot=None):
     if not cond:
         raise TestFailure(message + ("\n" + bot.tail() if bot else ""))

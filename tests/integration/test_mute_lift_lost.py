@@ -15,7 +15,6 @@ forgotten, and the flooder stayed muted for good.
 """
 
 import os
-import re
 import socket
 import threading
 import time
@@ -127,13 +126,7 @@ def scenario():
         ])
         # the bot's account is auto-opped in #hcsm (ChanServ), as on a real
         # network: it is an operator again after it reconnects
-        host.join("#hcsm")
-        host.privmsg("ChanServ", "REGISTER #hcsm")
-        host.wait_for(lambda m: m.command == "NOTICE" and m.nick == "ChanServ"
-                      and "registered" in (m.text or ""), 20, "ChanServ registering #hcsm")
-        host.privmsg("ChanServ", "FLAGS #hcsm rounds +O")
-        host.wait_for(lambda m: m.command == "NOTICE" and m.nick == "ChanServ"
-                      and "rounds" in (m.text or ""), 20, "ChanServ setting the bot's flags")
+        rt.chanserv_autoop(host, "#hcsm", "rounds")
         for c in (bob, fred):
             c.join("#hcsm")
         relay = Relay(net.port)
@@ -160,15 +153,6 @@ def scenario():
             relay.close()
 
 
-def mute_mode(c, sign, since=None, timeout=30):
-    # the bot may be "rounds_" after the reconnect, while the server still
-    # holds its old nick
-    return c.wait_for(lambda m: m.command == "MODE" and (m.nick or "").startswith("rounds")
-                      and "#hcsm" in m.params
-                      and sign + "b" in m.params and "m:R:fred" in m.params, timeout,
-                      "the bot setting %sb m:R:fred" % sign, since=since)
-
-
 def run(bot, relay, host, bob, fred):
     mark = bob.mark()
     bot.wait_log(r"joined #hcsm")
@@ -179,13 +163,7 @@ def run(bot, relay, host, bob, fred):
                  20, "T1")
 
     # fred floods: warned, then muted
-    for i in range(8):
-        fred.privmsg("#hcsm", "buy buy buy %d" % i)
-    fred.wait_for(lambda m: m.command == "NOTICE" and m.nick == "rounds"
-                  and re.search(r"slow down|too fast|very fast", m.text or ""), 20, "the flood warning")
-    for i in range(8):
-        fred.privmsg("#hcsm", "BUY NOW %d" % i)
-    mute_mode(bob, "+")
+    rt.flood_until_muted(fred, bob, "#hcsm", "m:R:fred")
     muted_at = time.time()
     bot.wait_log(r"plugin flood: mute fred")
 
@@ -205,7 +183,9 @@ def run(bot, relay, host, bob, fred):
     bot.wait_log(r"no answer from the server for \d+ s; reconnecting", timeout=2 * PING_S + 10)
     bot.wait_log(r"network testnet: the connection the lift of m:R:fred in #hcsm went out on is gone; "
                  r"lifting it again", timeout=40)
-    mute_mode(bob, "-", since=mark, timeout=20)
+    # the bot may be "rounds_" on the new connection, while the server
+    # still holds its old nick
+    rt.mute_mode(bob, "#hcsm", "-", "m:R:fred", since=mark, timeout=20, bot_nicks=("rounds", "rounds_"))
     fred.privmsg("#hcsm", "A1 sorry, I can speak again")
     bob.wait_for(lambda m: m.command == "PRIVMSG" and m.nick == "fred" and "speak again" in (m.text or ""),
                  10, "fred heard again after the lift")

@@ -14,7 +14,6 @@ the room's operators, saying so, and forgets too.
 """
 
 import os
-import re
 import sqlite3
 import time
 
@@ -36,13 +35,7 @@ def scenario():
             net.client("fred", "tcp", sasl=("fred", "pw-fred-m")),
         ])
         # alice founds #hcsm with ChanServ and gives the bot's account auto-op
-        host.join("#hcsm")
-        host.privmsg("ChanServ", "REGISTER #hcsm")
-        host.wait_for(lambda m: m.command == "NOTICE" and m.nick == "ChanServ"
-                      and "registered" in (m.text or ""), 20, "ChanServ registering #hcsm")
-        host.privmsg("ChanServ", "FLAGS #hcsm rounds +O")
-        host.wait_for(lambda m: m.command == "NOTICE" and m.nick == "ChanServ"
-                      and "rounds" in (m.text or ""), 20, "ChanServ setting the bot's flags")
+        rt.chanserv_autoop(host, "#hcsm", "rounds")
         for c in (bob, fred):
             c.join("#hcsm")
         cfg = {
@@ -71,9 +64,7 @@ def opped(c, since):
 
 
 def mute_mode(c, sign, since=None):
-    return c.wait_for(lambda m: m.command == "MODE" and m.nick == "rounds" and "#hcsm" in m.params
-                      and sign + "b" in m.params and "m:R:fred" in m.params, 30,
-                      "the bot setting %sb m:R:fred" % sign, since=since)
+    return rt.mute_mode(c, "#hcsm", sign, "m:R:fred", since=since)
 
 
 def run(net, bot, host, bob, fred):
@@ -85,13 +76,7 @@ def run(net, bot, host, bob, fred):
                  20, "T1")
 
     # fred floods: warned, then muted
-    for i in range(8):
-        fred.privmsg("#hcsm", "buy buy buy %d" % i)
-    fred.wait_for(lambda m: m.command == "NOTICE" and m.nick == "rounds"
-                  and re.search(r"slow down|too fast|very fast", m.text or ""), 20, "the flood warning")
-    for i in range(8):
-        fred.privmsg("#hcsm", "BUY NOW %d" % i)
-    mute_mode(bob, "+")
+    rt.flood_until_muted(fred, bob, "#hcsm", "m:R:fred")
     muted_at = time.time()
     # the mute to lift is in the store before the bot goes
     bot.wait_log(r"plugin flood: mute fred")
